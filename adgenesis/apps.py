@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdgenesisConfig(AppConfig):
+    name = "adgenesis"
+    verbose_name = "AdGenesis"

@@ -1,0 +1,225 @@
+"""Banner API (seed-003 contract): formats, campaigns, generation tasks, banners and their files."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from banners import selectors, services
+from banners.models import PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
+from catalog.models import Product
+
+
+class FormatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Format
+        fields = ["id", "slug", "name", "platform", "width", "height", "background", "text_slots", "image_slots"]
+
+
+class FormatViewSet(viewsets.ReadOnlyModelViewSet):
+    """Banner formats with their text and image slots; `{id}` may be the id or the slug."""
+
+    queryset = Format.objects.active()
+    serializer_class = FormatSerializer
+
+    def get_object(self) -> Format:
+        try:
+            return selectors.format_resolve(self.kwargs["pk"])
+        except Format.DoesNotExist:
+            raise Http404(f"No format {self.kwargs['pk']!r}.") from None
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    offer = serializers.CharField(max_length=settings.MAX_OFFER_CHARS, trim_whitespace=True)
+    tone = serializers.ChoiceField(choices=Tone.choices, default=Tone.PROFESSIONAL)
+    platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, default="instagram")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    owner = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "product", "offer", "tone", "platform", "owner", "created_at"]
+        read_only_fields = ["id", "owner", "created_at"]
+
+
+class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+    """The user's campaigns (designers see everyone's)."""
+
+    serializer_class = CampaignSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Campaign.objects.none()
+        return selectors.campaigns_visible_to(self.request.user)
+
+
+class CampaignCreateView(generics.CreateAPIView):
+    """Start a campaign: one offer for one product, in a tone, for a platform."""
+
+    serializer_class = CampaignSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.campaign_create(owner=self.request.user, **serializer.validated_data)
+
+
+_SLUG_OR_ID = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+
+
+@extend_schema_field({"oneOf": [*_SLUG_OR_ID["oneOf"], {"type": "array", "items": _SLUG_OR_ID}]})
+class FormatListField(serializers.Field):
+    """A format slug or id, or a list of them."""
+
+    def to_internal_value(self, data):
+        values = data if isinstance(data, list) else [data]
+        if not values or len(values) > 20:
+            raise serializers.ValidationError("give one format (slug or id) or a list of 1 to 20")
+        formats = []
+        for value in values:
+            try:
+                formats.append(selectors.format_resolve(value))
+            except Format.DoesNotExist:
+                raise serializers.ValidationError(f"unknown format {value!r}") from None
+        return list(dict.fromkeys(formats))
+
+    def to_representation(self, value):
+        return [fmt.slug for fmt in value]
+
+
+class GenerateSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    format = FormatListField()
+    image_mode = serializers.ChoiceField(choices=ImageMode.choices, default=ImageMode.BANK)
+    image_descriptions = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True), required=False, default=dict
+    )
+    variants = serializers.IntegerField(min_value=1, max_value=settings.MAX_VARIANTS, default=1)
+
+
+class GenerateView(APIView):
+    """Start generating banners for a campaign; answers at once with the task id (202)."""
+
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={202: inline_serializer("TaskStarted", {"task_id": serializers.UUIDField()})},
+    )
+    def post(self, request):
+        serializer = GenerateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        campaign = selectors.campaign_get(user=request.user, campaign_id=data["campaign"])
+        task = services.generation_start(
+            campaign=campaign,
+            formats=data["format"],
+            user=request.user,
+            image_mode=data["image_mode"],
+            image_descriptions=data["image_descriptions"],
+            variants=data["variants"],
+        )
+        return Response({"task_id": str(task.pk), "status": task.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class BannerSerializer(serializers.ModelSerializer):
+    format = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    png = serializers.SerializerMethodField()
+    jpg = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Banner
+        fields = [
+            "id",
+            "campaign",
+            "format",
+            "variant",
+            "png",
+            "jpg",
+            "spec",
+            "texts",
+            "quality",
+            "seed",
+            "image_source",
+            "bank_image",
+            "approval",
+            "copy_stats",
+            "created_at",
+        ]
+
+    def _file_url(self, banner: Banner, kind: str) -> str | None:
+        if not getattr(banner, kind):
+            return None
+        return reverse(f"banner-{kind}", args=[banner.pk], request=self.context.get("request"))
+
+    def get_png(self, banner: Banner) -> str | None:
+        return self._file_url(banner, "png")
+
+    def get_jpg(self, banner: Banner) -> str | None:
+        return self._file_url(banner, "jpg")
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    task_id = serializers.UUIDField(source="id", read_only=True)
+    banners = BannerSerializer(many=True, read_only=True)
+    formats = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = GenerationTask
+        fields = [
+            "task_id",
+            "status",
+            "progress",
+            "error",
+            "campaign",
+            "formats",
+            "image_mode",
+            "variants",
+            "attempts",
+            "timings",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "banners",
+        ]
+
+
+class TaskView(generics.RetrieveAPIView):
+    """A generation task: status, progress per step, error, and its banners when done."""
+
+    serializer_class = TaskSerializer
+
+    def get_object(self) -> GenerationTask:
+        return selectors.task_get(user=self.request.user, task_id=self.kwargs["task_id"])
+
+
+class BannerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Banners the user may see, with their files behind the same authentication."""
+
+    serializer_class = BannerSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Banner.objects.none()
+        return selectors.banners_visible_to(self.request.user)
+
+    def _file(self, kind: str, content_type: str) -> FileResponse:
+        banner = self.get_object()
+        field = getattr(banner, kind)
+        if not field:
+            raise Http404(f"Banner {banner.pk} has no {kind} file yet.")
+        filename = f"adgenesis-{banner.pk}-{banner.format.slug}.{kind}"
+        return FileResponse(field.open("rb"), content_type=content_type, filename=filename)
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    @action(detail=True, methods=["get"])
+    def png(self, request, pk=None):
+        return self._file("png", "image/png")
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    @action(detail=True, methods=["get"])
+    def jpg(self, request, pk=None):
+        return self._file("jpg", "image/jpeg")

@@ -1,0 +1,199 @@
+"""Formats, campaigns, generation tasks, banners and the feedback they receive."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from mlcore.layout import PLATFORMS, Layout, LayoutError, parse_layout
+
+PLATFORM_CHOICES = [(p, "X" if p == "x" else p.capitalize()) for p in PLATFORMS]
+
+
+class Tone(models.TextChoices):
+    PROFESSIONAL = "professional"
+    CASUAL = "casual"
+    PERSUASIVE = "persuasive"
+    INSPIRATIONAL = "inspirational"
+    FOMO = "fomo", "FOMO"
+
+
+class ImageMode(models.TextChoices):
+    BANK = "bank", "image bank"
+    AI = "ai", "AI picture"
+
+
+class FormatQuerySet(models.QuerySet):
+    def active(self) -> FormatQuerySet:
+        return self.filter(is_active=True)
+
+
+class Format(models.Model):
+    """A banner format: canvas, background and slots; its layout JSON is validated on save."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    width = models.PositiveIntegerField(validators=[MinValueValidator(16), MaxValueValidator(4096)])
+    height = models.PositiveIntegerField(validators=[MinValueValidator(16), MaxValueValidator(4096)])
+    background = models.JSONField(default=dict)
+    text_slots = models.JSONField(default=list)
+    image_slots = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = FormatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["platform", "width", "height"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.width}x{self.height})"
+
+    def layout_json(self) -> dict:
+        return {
+            "width": self.width,
+            "height": self.height,
+            "background": self.background,
+            "text_slots": self.text_slots,
+            "image_slots": self.image_slots,
+        }
+
+    @property
+    def layout(self) -> Layout:
+        return parse_layout(self.layout_json())
+
+    def clean(self) -> None:
+        try:
+            parse_layout(self.layout_json())
+        except LayoutError as error:
+            field = error.path.split(".")[0].split("[")[0]
+            field = field if field in {"width", "height", "background", "text_slots", "image_slots"} else "__all__"
+            raise ValidationError({field: f"{error.path}: {error.message}"}) from None
+
+
+class Campaign(models.Model):
+    """One offer for one product, written by a marketer; banners of any format come from it."""
+
+    name = models.CharField(max_length=200, blank=True)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT)
+    offer = models.TextField()
+    tone = models.CharField(max_length=20, choices=Tone, default=Tone.PROFESSIONAL)
+    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES, default="instagram")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaigns")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.product} — {self.offer[:40]}"
+
+
+class GenerationTask(models.Model):
+    """One request to generate banners; the database row is the source of truth for status."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    STEPS = ("safety", "texts", "picture", "cutout", "render")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, related_name="tasks", on_delete=models.CASCADE)
+    formats = models.ManyToManyField(Format)
+    image_mode = models.CharField(max_length=10, choices=ImageMode, default=ImageMode.BANK)
+    image_descriptions = models.JSONField(default=dict, blank=True)
+    variants = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(4)])
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING, db_index=True)
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    job_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class BannerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> BannerQuerySet:
+        """Marketers see their own campaigns' banners; designers and admins see all."""
+        if user.is_superuser or user.has_perm("banners.approve_banner"):
+            return self
+        return self.filter(campaign__owner=user)
+
+
+class Banner(models.Model):
+    class Approval(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    task = models.ForeignKey(GenerationTask, null=True, blank=True, related_name="banners", on_delete=models.SET_NULL)
+    campaign = models.ForeignKey(Campaign, related_name="banners", on_delete=models.CASCADE)
+    format = models.ForeignKey(Format, on_delete=models.PROTECT)
+    variant = models.PositiveSmallIntegerField(default=1)
+    texts = models.JSONField(default=dict)
+    generated_texts = models.JSONField(default=dict, help_text="Texts as first generated, before edits.")
+    spec = models.JSONField(default=dict)
+    png = models.FileField(upload_to="banners/%Y/%m/", blank=True)
+    jpg = models.FileField(upload_to="banners/%Y/%m/", blank=True)
+    seed = models.BigIntegerField(default=0)
+    image_source = models.CharField(max_length=10, choices=ImageMode, default=ImageMode.BANK)
+    bank_image = models.ForeignKey("catalog.BankImage", null=True, blank=True, on_delete=models.SET_NULL)
+    quality = models.JSONField(default=dict, blank=True)
+    copy_stats = models.JSONField(default=dict, blank=True)
+    approval = models.CharField(max_length=10, choices=Approval, default=Approval.PENDING, db_index=True)
+    edit_distance = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BannerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("approve_banner", "Can approve or reject banners")]
+
+    def __str__(self) -> str:
+        return f"Banner {self.pk} — {self.format.slug}"
+
+
+class FeedbackEvent(models.Model):
+    class Kind(models.TextChoices):
+        DOWNLOAD = "download"
+        EDIT = "edit"
+        REGENERATE_TEXT = "regenerate_text"
+        REGENERATE_IMAGE = "regenerate_image"
+        BUG_REPORT = "bug_report"
+        APPROVE = "approve"
+        REJECT = "reject"
+        REFUSED = "refused", "input refused"
+
+    banner = models.ForeignKey(Banner, null=True, blank=True, related_name="feedback", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.banner_id}"

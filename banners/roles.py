@@ -1,0 +1,43 @@
+"""The role groups and their permissions: marketers generate and edit, designers approve and curate.
+
+Used by migration 0002 (historical models) and after every flush (post_migrate), so the groups
+always exist with exactly these permissions.
+"""
+
+MARKETER_PERMISSIONS = [
+    ("banners", "add_campaign"),
+    ("banners", "change_campaign"),
+    ("banners", "view_campaign"),
+    ("banners", "add_generationtask"),
+    ("banners", "view_generationtask"),
+    ("banners", "view_banner"),
+    ("banners", "change_banner"),
+    ("banners", "add_feedbackevent"),
+    ("banners", "view_format"),
+    ("catalog", "view_product"),
+    ("catalog", "view_brandkit"),
+    ("catalog", "view_bankimage"),
+]
+DESIGNER_MODELS = {
+    "banners": ["format", "campaign", "generationtask", "banner", "feedbackevent"],
+    "catalog": ["product", "brandkit", "bankimage", "imagetext", "styleadapter"],
+}
+DESIGNER_EXTRA = [("banners", "approve_banner"), ("catalog", "approve_bankimage")]
+
+
+def designer_permissions() -> list[tuple[str, str]]:
+    return [
+        (app, f"{action}_{model}")
+        for app, models in DESIGNER_MODELS.items()
+        for model in models
+        for action in ("add", "change", "delete", "view")
+    ] + DESIGNER_EXTRA
+
+
+def groups_ensure(group_model, permission_model) -> None:
+    def permissions(pairs):
+        return [permission_model.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]
+
+    for name, pairs in (("marketers", MARKETER_PERMISSIONS), ("designers", designer_permissions())):
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.set(permissions(pairs))

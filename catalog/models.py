@@ -1,0 +1,152 @@
+"""What banners are made of: products and their brand kits, the picture bank, style adapters."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+EMBEDDING_DIMENSIONS = 384
+HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a2b3c.")
+_SENTENCE_END = re.compile(r"[.!?…]+(?:\s|$)")
+
+
+def validate_hex_colors(value: object) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError('Give a list of colours like ["#1a2b3c", "#ffffff"].')
+    for index, color in enumerate(value):
+        if not isinstance(color, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            raise ValidationError(f"Colour {index + 1} ({color!r}) is not like #1a2b3c.")
+
+
+class BrandKit(models.Model):
+    """Colours, fonts and logo a product's banners must use."""
+
+    name = models.CharField(max_length=100, unique=True)
+    colors = models.JSONField(
+        default=list,
+        validators=[validate_hex_colors],
+        help_text='Brand colours, most important first, e.g. ["#e30613", "#1d1d1b", "#ffffff"].',
+    )
+    heading_font = models.CharField(max_length=60, default="Montserrat")
+    body_font = models.CharField(max_length=60, default="Inter")
+    logo = models.ImageField(upload_to="brand/", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    industry = models.CharField(max_length=60, blank=True)
+    description = models.TextField(help_text="5 to 10 sentences: what it is, for whom, why.")
+    brand_kit = models.ForeignKey(BrandKit, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        sentences = len(_SENTENCE_END.findall(self.description.strip() + " "))
+        if not 5 <= sentences <= 10:
+            raise ValidationError({"description": f"Write 5 to 10 sentences about the product (now {sentences})."})
+
+
+class BankImageQuerySet(models.QuerySet):
+    def approved(self) -> BankImageQuerySet:
+        return self.filter(status=BankImage.Status.APPROVED)
+
+    def searchable(self) -> BankImageQuerySet:
+        """Approved and not flagged: the only pictures a banner may use."""
+        return self.approved().filter(has_text=False, has_logo=False, too_complex=False)
+
+
+class BankImage(models.Model):
+    """A picture of the designers' bank; only approved, unflagged ones reach banners."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    class Source(models.TextChoices):
+        DEMO = "demo"
+        UPLOAD = "upload"
+        STOCK = "stock", "stock pipeline"
+        AI = "ai", "AI generated"
+
+    file = models.ImageField(upload_to="bank/")
+    source = models.CharField(max_length=10, choices=Source, default=Source.UPLOAD)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
+    has_text = models.BooleanField(default=False, help_text="The picture shows letters or numbers.")
+    has_logo = models.BooleanField(default=False, help_text="The picture shows a brand logo.")
+    too_complex = models.BooleanField(default=False, help_text="Too busy to sit behind banner text.")
+    caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture.")
+    name = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    phash = models.CharField(max_length=32, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BankImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("approve_bankimage", "Can approve or reject bank pictures")]
+
+    def __str__(self) -> str:
+        return self.name or self.file.name
+
+
+class ImageText(models.Model):
+    """A caption or product hypothesis of a bank picture, with its text embedding."""
+
+    class Kind(models.TextChoices):
+        CAPTION = "caption"
+        HYPOTHESIS = "hypothesis"
+
+    bank_image = models.ForeignKey(BankImage, related_name="texts", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=12, choices=Kind)
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            HnswIndex(
+                name="imagetext_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            models.Index(fields=["kind", "bank_image"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:60]}"
+
+
+class StyleAdapter(models.Model):
+    """A style LoRA for the AI picture mode, approved by a designer before marketers see it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    lora_path = models.CharField(max_length=500, help_text="Path of the .safetensors file on the GPU hosts.")
+    trigger_words = models.CharField(max_length=200, blank=True)
+    scale = models.FloatField(default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
+    captions = models.JSONField(default=list, blank=True, help_text="Training captions, for few-shot prompts.")
+    approved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

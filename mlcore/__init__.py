@@ -1,0 +1,1 @@
+"""Django-free ML and imaging code: layouts, copy, rendering, models."""

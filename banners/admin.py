@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask
+from banners.services import banner_decide
 from catalog.admin import thumbnail
 
 
@@ -91,11 +92,8 @@ class BannerAdmin(admin.ModelAdmin):
         return request.user.has_perm("banners.approve_banner")
 
     def _decide(self, request, queryset, approval: str) -> None:
-        kind = FeedbackEvent.Kind.APPROVE if approval == Banner.Approval.APPROVED else FeedbackEvent.Kind.REJECT
         for banner in queryset:
-            banner.approval = approval
-            banner.save(update_fields=["approval", "updated_at"])
-            FeedbackEvent.objects.create(banner=banner, kind=kind, user=request.user)
+            banner_decide(banner=banner, approval=approval, user=request.user)
         self.message_user(request, f"{queryset.count()} banner(s) {approval}.", messages.SUCCESS)
 
     @admin.action(description="Approve selected banners", permissions=["approve"])

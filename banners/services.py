@@ -9,12 +9,12 @@ import zlib
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from banners import pipeline
-from banners.models import Banner, Campaign, Format, GenerationTask, ImageMode
+from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
 from catalog.models import Product
 from mlcore.layout import LayoutError, parse_layout
 
@@ -194,3 +194,14 @@ def task_retry(*, task_id: uuid.UUID | str, reason: str) -> GenerationTask:
     task.progress = {"step": "queued", "percent": 0}
     task.save(update_fields=["status", "error", "progress"])
     return task
+
+
+def banner_decide(*, banner: Banner, approval: str, user) -> Banner:
+    """A designer approves or rejects a banner; the decision is logged as feedback."""
+    if not user.has_perm("banners.approve_banner"):
+        raise PermissionDenied("Only designers can approve or reject banners.")
+    banner.approval = approval
+    banner.save(update_fields=["approval", "updated_at"])
+    kind = FeedbackEvent.Kind.APPROVE if approval == Banner.Approval.APPROVED else FeedbackEvent.Kind.REJECT
+    FeedbackEvent.objects.create(banner=banner, kind=kind, user=user)
+    return banner

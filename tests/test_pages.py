@@ -34,3 +34,12 @@ def test_media_needs_login_and_banner_files_need_access(client, marketer, other_
 def test_media_refuses_paths_outside_the_media_folder(client, marketer):
     client.force_login(marketer)
     assert client.get("/media/../../etc/passwd").status_code == 404
+
+
+def test_header_sso_logs_the_proxy_user_in(client, marketer, settings):
+    settings.SSO_HEADER = "X-Forwarded-User"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "adgenesis.sso.HeaderSSOMiddleware"]
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.RemoteUserBackend"]
+    response = client.get("/", headers={"X-Forwarded-User": "alice"})
+    assert response.status_code == 200
+    assert "Hello, alice" in response.content.decode()

@@ -54,7 +54,20 @@ def _sentence(errors: dict[str, list[str]]) -> str:
     return "; ".join(parts)
 
 
+def _domain_exception(exc) -> exceptions.APIException | None:
+    """Exceptions at the edge of a pipeline stage, as API errors with a sentence for people."""
+    from banners.copywriting import UnsafeInput
+    from mlcore.llm import LLMUnavailable
+
+    if isinstance(exc, UnsafeInput):
+        return exceptions.ValidationError({exc.field: [f"refused by the safety check: {exc.verdict.reason}"]})
+    if isinstance(exc, LLMUnavailable):
+        return ServiceUnavailable(f"The text model is not available right now: {exc}")
+    return None
+
+
 def exception_handler(exc, context):
+    exc = _domain_exception(exc) or exc
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     elif isinstance(exc, Http404):
@@ -83,6 +96,7 @@ def api_root(request, format=None):
         "campaigns": "campaign-list",
         "campaigns_create": "campaign-create",
         "generate": "generate",
+        "generate_text": "generate-text",
         "banners": "banner-list",
         "schema": "schema",
         "docs": "docs",

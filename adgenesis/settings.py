@@ -196,6 +196,20 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Copywriter LLM: an OpenAI-compatible server, or a local transformers model (+ LoRA), or none
+# (then the template writer). The same client screens input when ADGENESIS_SAFETY_LLM is on.
+LLM_BASE_URL = env.str("ADGENESIS_LLM_BASE_URL", default="")
+LLM_MODEL = env.str("ADGENESIS_LLM_MODEL", default="")
+LLM_API_KEY = envsecret("ADGENESIS_LLM_API_KEY")
+LLM_MAX_CONCURRENCY = env.int("ADGENESIS_LLM_MAX_CONCURRENCY", default=4)
+LLM_TIMEOUT = env.float("ADGENESIS_LLM_TIMEOUT", default=60.0)
+LLM_MAX_RETRIES = env.int("ADGENESIS_LLM_MAX_RETRIES", default=3)
+LLM_BACKOFF = env.float("ADGENESIS_LLM_BACKOFF", default=0.5)
+LLM_LOCAL_PATH = env.str("ADGENESIS_LLM_LOCAL_PATH", default="")
+LLM_LORA_PATH = env.str("ADGENESIS_LLM_LORA_PATH", default="")
+COPY_MODE = env.str("ADGENESIS_COPY_MODE", default="retry")
+SAFETY_LLM = envbool("ADGENESIS_SAFETY_LLM", default=True)
+
 # Pipeline limits
 MAX_OFFER_CHARS = env.int("ADGENESIS_MAX_OFFER_CHARS", default=1000)
 MAX_VARIANTS = 4

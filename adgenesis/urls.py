@@ -19,6 +19,7 @@ api_v1 = [
     path("", api_root, name="api-root"),
     re_path(r"^campaigns/create/?$", banners_api.CampaignCreateView.as_view(), name="campaign-create"),
     re_path(r"^generate/?$", banners_api.GenerateView.as_view(), name="generate"),
+    re_path(r"^generate-text/?$", banners_api.GenerateTextView.as_view(), name="generate-text"),
     re_path(r"^tasks/(?P<task_id>[^/]+)/?$", banners_api.TaskView.as_view(), name="task-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

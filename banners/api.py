@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from banners import selectors, services
+from banners import copywriting, selectors, services
 from banners.models import PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
 from catalog.models import Product
 
@@ -223,3 +223,45 @@ class BannerViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def jpg(self, request, pk=None):
         return self._file("jpg", "image/jpeg")
+
+
+class GenerateTextSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=2000)
+    platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, default="instagram")
+    tone = serializers.ChoiceField(choices=Tone.choices, default=Tone.PROFESSIONAL)
+    max_length = serializers.IntegerField(min_value=10, max_value=2000, default=150)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class GenerateTextView(APIView):
+    """Seed-004 text generation: one text in a tone for a platform, never longer than max_length."""
+
+    @extend_schema(
+        request=GenerateTextSerializer,
+        responses={
+            200: inline_serializer(
+                "GeneratedText",
+                {
+                    "generated_text": serializers.CharField(),
+                    "generation_time": serializers.CharField(),
+                    "word_count": serializers.IntegerField(),
+                    "writer": serializers.CharField(),
+                    "stats": serializers.DictField(),
+                },
+            )
+        },
+    )
+    def post(self, request):
+        serializer = GenerateTextSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = copywriting.text_generate(user=request.user, **serializer.validated_data)
+        text = result.texts["text"]
+        return Response(
+            {
+                "generated_text": text,
+                "generation_time": f"{result.stats['seconds']:.2f}s",
+                "word_count": len(text.split()),
+                "writer": result.writer,
+                "stats": result.stats,
+            }
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from banners import copywriting
 from banners.models import Banner, Campaign
 from catalog.models import BankImage
 from mlcore import copy as copywriter
@@ -30,15 +31,28 @@ class PictureChoice:
     bank_image: BankImage | None
 
 
-def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywriter.CopyResult:
-    return copywriter.write_template(
-        product=campaign.product.name,
-        description=campaign.product.description,
+def brief_for(campaign: Campaign) -> copywriter.CopyBrief:
+    product = campaign.product
+    return copywriter.CopyBrief(
+        product=product.name,
+        description=product.description,
         offer=campaign.offer,
         tone=campaign.tone,
-        slots=layout.text_slots,
-        variant=variant,
+        platform=campaign.platform,
+        industry=product.industry,
     )
+
+
+def stage_safety(*, campaign: Campaign, image_descriptions: dict[str, str], user) -> None:
+    fields = {"offer": campaign.offer, **{f"image_descriptions.{k}": v for k, v in image_descriptions.items()}}
+    try:
+        copywriting.safety_check(fields=fields, user=user)
+    except copywriting.UnsafeInput as error:
+        raise PipelineError(str(error)) from None
+
+
+def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywriter.CopyResult:
+    return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
 
 
 def stage_picture(*, campaign: Campaign, seed: int) -> PictureChoice | None:

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from banners import pipeline
+from banners import copywriting, pipeline
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
 from catalog.models import Product
 from mlcore.layout import LayoutError, parse_layout
@@ -53,9 +53,11 @@ def format_export(*, fmt: Format) -> dict:
 
 
 def campaign_create(*, owner, product: Product, offer: str, tone: str, platform: str, name: str = "") -> Campaign:
+    """A new campaign; the offer passes the safety gate first (UnsafeInput names the field)."""
     offer = offer.strip()
     if len(offer) > settings.MAX_OFFER_CHARS:
         raise ValidationError({"offer": f"offer: at most {settings.MAX_OFFER_CHARS} characters"})
+    copywriting.safety_check(fields={"offer": offer}, user=owner)
     campaign = Campaign(owner=owner, product=product, offer=offer, tone=tone, platform=platform, name=name.strip())
     campaign.full_clean()
     campaign.save()
@@ -71,9 +73,12 @@ def generation_start(
     image_descriptions: dict[str, str] | None = None,
     variants: int = 1,
 ) -> GenerationTask:
-    """Create the task row and enqueue its job; returns at once."""
+    """Create the task row and enqueue its job; returns at once. Picture descriptions are screened."""
     from banners import jobs
 
+    copywriting.safety_check(
+        fields={f"image_descriptions.{k}": v for k, v in (image_descriptions or {}).items()}, user=user
+    )
     task = GenerationTask(
         campaign=campaign,
         image_mode=image_mode,
@@ -157,6 +162,8 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
     work = [(fmt, variant) for fmt in task.formats.order_by("pk") for variant in range(1, task.variants + 1)]
     totals: dict[str, float] = {}
     try:
+        _progress(task, "safety", 0, len(work))
+        pipeline.stage_safety(campaign=task.campaign, image_descriptions=task.image_descriptions, user=task.created_by)
         for index, (fmt, variant) in enumerate(work):
 
             def step(name: str, index: int = index) -> None:

@@ -53,8 +53,8 @@ def worker_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{params['NAME']}"
 
 
-def worker_env() -> dict[str, str]:
-    env = dict(os.environ)
+def worker_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, **extra)
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=worker_database_url(),
@@ -80,10 +80,10 @@ def worker_command(*queues: str, burst: bool = True) -> list[str]:
 def run_worker(transactional_db):
     """Run a real RQ worker process in burst mode: it does every queued job, then exits."""
 
-    def run(*queues: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(*queues: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         result = subprocess.run(
             worker_command(*(queues or ("default",))),
-            env=worker_env(),
+            env=worker_env(**(env or {})),
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -180,3 +180,25 @@ def api_client_for(user: User | None) -> APIClient:
 @pytest.fixture
 def api(marketer) -> APIClient:
     return api_client_for(marketer)
+
+
+@pytest.fixture
+def fake_llm():
+    """A scripted OpenAI-compatible server on 127.0.0.1."""
+    from tests.fake_llm import FakeLLM
+
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm_settings(settings, fake_llm):
+    """Point the app's copywriter at the fake server (fast retries for tests)."""
+    settings.LLM_BASE_URL = fake_llm.base_url
+    settings.LLM_MODEL = "fake-copywriter"
+    settings.LLM_TIMEOUT = 2.0
+    settings.LLM_MAX_RETRIES = 2
+    settings.LLM_BACKOFF = 0.01
+    settings.SAFETY_LLM = False
+    return settings

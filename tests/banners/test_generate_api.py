@@ -9,10 +9,11 @@ from PIL import Image
 from rq import Callback
 
 from banners.jobs import task_job_failed
-from banners.models import GenerationTask
+from banners.models import Campaign, GenerationTask
 from banners.services import generation_start
 from tests.conftest import api_client_for, wait_for
 from tests.factories import bank_image_make, campaign_make, format_make, product_make
+from tests.fake_llm import fields
 
 
 @pytest.fixture
@@ -120,3 +121,40 @@ def test_a_worker_killed_mid_job_marks_the_task_failed(campaign, marketer, run_w
     assert task.status == GenerationTask.Status.FAILED
     assert "worker process running it died" in task.error
     assert wait_for(lambda: task.error)
+
+
+@pytest.mark.slow
+def test_worker_writes_banner_texts_with_the_llm_and_records_the_calls(
+    campaign, marketer, run_worker, fake_llm, llm_settings
+):
+    fake_llm.add(
+        fields(headline="Rides 20% off this weekend, code CITY20 applies to all rides", subheadline="x", cta="Go"),
+        fields(headline="20% off rides", subheadline="Cars in 5 minutes all weekend", cta="Book now"),
+    )
+    api = api_client_for(marketer)
+    response = api.post("/api/v1/generate", {"campaign": campaign.pk, "format": "square"}, format="json")
+    run_worker(
+        "default",
+        env={
+            "ADGENESIS_LLM_BASE_URL": fake_llm.base_url,
+            "ADGENESIS_LLM_MODEL": "fake",
+            "ADGENESIS_SAFETY_LLM": "false",
+        },
+    )
+    task = api.get(f"/api/v1/tasks/{response.json()['task_id']}").json()
+    assert task["status"] == "completed", task["error"]
+    banner = task["banners"][0]
+    assert banner["texts"]["headline"] == "20% off rides"
+    assert banner["copy_stats"]["writer"] == "openai-compatible"
+    assert banner["copy_stats"]["calls"] == 2 and banner["copy_stats"]["retries"] == 1
+
+
+@pytest.mark.slow
+def test_unsafe_offer_fails_the_task_with_the_reason(marketer, run_worker):
+    format_make("square")
+    campaign = Campaign.objects.create(owner=marketer, product=product_make(), offer="Buy cocaine cheap")
+    task = generation_start(campaign=campaign, formats=[format_make("square")], user=marketer)
+    run_worker("default")
+    task.refresh_from_db()
+    assert task.status == GenerationTask.Status.FAILED
+    assert "refused by the safety check" in task.error and "illegal drugs" in task.error

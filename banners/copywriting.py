@@ -1,0 +1,163 @@
+"""The copywriter and the safety gate as the app uses them: settings → LLM client, data files →
+voice, approved banners → few-shot examples, refusals → logged feedback events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+
+from django.conf import settings
+
+from banners.models import Banner, FeedbackEvent
+from mlcore import copy as copywriter
+from mlcore import llm, safety
+from mlcore.layout import TextSlot
+
+log = logging.getLogger(__name__)
+RULES_DIR = settings.BASE_DIR / "banners" / "copy_rules"
+
+
+class UnsafeInput(Exception):
+    """The safety gate refused a field; `field` names it, `reason` says why in plain words."""
+
+    def __init__(self, field: str, verdict: safety.Verdict):
+        super().__init__(f"{field}: refused by the safety check: {verdict.reason}")
+        self.field = field
+        self.verdict = verdict
+
+
+@lru_cache(maxsize=8)
+def _client_for(
+    base_url: str,
+    model: str,
+    api_key: str,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    concurrency: int,
+    local_path: str,
+    lora_path: str,
+) -> llm.ChatClient | None:
+    if base_url:
+        return llm.OpenAICompatibleClient(
+            llm.HTTPSettings(
+                base_url=base_url,
+                model=model,
+                api_key=api_key,
+                timeout=timeout,
+                max_retries=retries,
+                backoff=backoff,
+                max_concurrency=concurrency,
+            )
+        )
+    if local_path:
+        return llm.local_client(local_path, lora_path)
+    return None
+
+
+def llm_client() -> llm.ChatClient | None:
+    """The configured LLM, created once per process; None means the template writer."""
+    return _client_for(
+        settings.LLM_BASE_URL,
+        settings.LLM_MODEL,
+        settings.LLM_API_KEY,
+        settings.LLM_TIMEOUT,
+        settings.LLM_MAX_RETRIES,
+        settings.LLM_BACKOFF,
+        settings.LLM_MAX_CONCURRENCY,
+        settings.LLM_LOCAL_PATH,
+        settings.LLM_LORA_PATH,
+    )
+
+
+@lru_cache(maxsize=32)
+def voice_for(tone: str, platform: str) -> copywriter.Voice:
+    tone_file = RULES_DIR / "tones" / f"{tone}.json"
+    tone_data = json.loads(tone_file.read_text()) if tone_file.exists() else {}
+    platform_data = json.loads((RULES_DIR / "platforms.json").read_text()).get(platform, {})
+    return copywriter.Voice(
+        tone_rules=tuple(tone_data.get("rules", ())),
+        tone_examples=tuple(tone_data.get("examples", ())),
+        platform_rules=tuple(platform_data.get("rules", ())),
+        ctas=tuple(tone_data.get("ctas", ())) or ("Learn more",),
+        ctas_ru=tuple(tone_data.get("ctas_ru", ())) or ("Подробнее",),
+    )
+
+
+def copy_examples(*, tone: str, platform: str, keys: set[str], limit: int = 3) -> list[dict]:
+    """Texts of recently approved banners in the same tone and platform, for few-shot prompts."""
+    approved = (
+        Banner.objects.filter(approval=Banner.Approval.APPROVED, campaign__tone=tone, campaign__platform=platform)
+        .order_by("-updated_at")
+        .values_list("texts", flat=True)[: limit * 3]
+    )
+    examples = []
+    for texts in approved:
+        example = {key: value for key, value in texts.items() if key in keys}
+        if example and example not in examples:
+            examples.append(example)
+    return examples[:limit]
+
+
+def safety_check(*, fields: dict[str, str], user=None, banner: Banner | None = None) -> None:
+    """Raise UnsafeInput for the first refused field, after logging the refusal."""
+    client = llm_client() if settings.SAFETY_LLM else None
+    refused = safety.screen_many({k: v for k, v in fields.items() if v}, client)
+    if refused is None:
+        return
+    field, verdict = refused
+    FeedbackEvent.objects.create(
+        banner=banner,
+        kind=FeedbackEvent.Kind.REFUSED,
+        user=user if getattr(user, "pk", None) else None,
+        payload={
+            "field": field,
+            "text": fields[field][:1000],
+            "category": verdict.category,
+            "reason": verdict.reason,
+            "match": verdict.match,
+        },
+    )
+    log.warning("safety gate refused %s (%s): %s", field, verdict.category, verdict.reason)
+    raise UnsafeInput(field, verdict)
+
+
+def texts_write(
+    *,
+    brief: copywriter.CopyBrief,
+    slots: list[TextSlot],
+    variant: int = 1,
+    mode: str | None = None,
+    fallback: bool = True,
+) -> copywriter.CopyResult:
+    """Banner texts from the configured LLM; the template writer when none is configured, or when it
+    is down and `fallback` allows (otherwise LLMUnavailable propagates)."""
+    voice = voice_for(brief.tone, brief.platform)
+    client = llm_client()
+    if client is None:
+        return copywriter.write_template(brief=brief, slots=slots, voice=voice, variant=variant)
+    examples = copy_examples(tone=brief.tone, platform=brief.platform, keys={s.key for s in slots})
+    try:
+        return copywriter.write_copy(
+            client, brief=brief, slots=slots, voice=voice, examples=examples, mode=mode or settings.COPY_MODE
+        )
+    except llm.LLMUnavailable as error:
+        if not fallback:
+            raise
+        result = copywriter.write_template(brief=brief, slots=slots, voice=voice, variant=variant)
+        result.stats["fallback_reason"] = str(error)
+        log.warning("copywriter fell back to the template writer: %s", error)
+        return result
+
+
+def text_generate(
+    *, prompt: str, platform: str, tone: str, max_length: int, industry: str = "", user=None
+) -> copywriter.CopyResult:
+    """One free text of at most `max_length` characters (seed-004 /generate-text)."""
+    safety_check(fields={"prompt": prompt}, user=user)
+    slot = TextSlot(key="text", purpose="body", max_chars=max_length, box=(0, 0, 1, 1), size=16, min_size=16)
+    brief = copywriter.CopyBrief(
+        product=industry or "the product", description="", offer=prompt, tone=tone, platform=platform, industry=industry
+    )
+    return texts_write(brief=brief, slots=[slot], fallback=False)

@@ -76,13 +76,40 @@ def _injection_patterns() -> list[re.Pattern]:
     return [re.compile(line.strip(), re.IGNORECASE) for line in lines if line.strip() and not line.startswith("#")]
 
 
+_ENCODED = [
+    re.compile(r"[A-Za-z0-9+/]{40,}={0,2}"),  # base64
+    re.compile(r"\b[0-9a-fA-F]{40,}\b"),  # hex
+    re.compile(r"(?:\b[01]{8}\s+){6,}"),  # binary octets
+    re.compile(r"(?:[.-]{1,6}\s+/?\s*){12,}"),  # morse
+    re.compile(r"<~.{20,}~>", re.DOTALL),  # ascii85
+    re.compile(r"[\U000E0000-\U000E007F]{4,}"),  # invisible Unicode tag characters
+    re.compile(r"(?:\\u[0-9a-fA-F]{4}){6,}"),  # \u escapes
+    re.compile(r"[A-Za-z0-9!#$%&()*+\-;<=>?@^_`{|}~]{60,}"),  # base85 and other dense blobs
+]
+_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
+
+
+def _injection_variants(plain: str) -> list[str]:
+    """The text as a reader might decode it: leetspeak, reversed, spaced letters, URL-encoded, rot13."""
+    from urllib.parse import unquote
+
+    spaced = re.sub(r"\b(\w) (?=\w\b)", r"\1", plain)  # "i g n o r e" → "ignore"
+    return [plain, plain.translate(_LEET), plain[::-1], spaced, unquote(plain), plain.translate(_ROT13)]
+
+
 def screen_rules(text: str) -> Verdict:
     """Word lists and injection heuristics only; no model."""
     plain = normalize(text)
-    for pattern in _injection_patterns():
-        match = pattern.search(plain)
+    for variant in _injection_variants(plain):
+        for pattern in _injection_patterns():
+            match = pattern.search(variant)
+            if match:
+                reason = "the text tries to give the AI instructions of its own"
+                return Verdict(False, "injection", reason, match.group())
+    for pattern in _ENCODED:
+        match = pattern.search(text)
         if match:
-            return Verdict(False, "injection", "the text tries to give the AI instructions of its own", match.group())
+            return Verdict(False, "injection", "the text carries an encoded payload", match.group()[:40])
     squeezed = re.sub(r"(\w)\1{2,}", r"\1", plain)  # fuuuck → fuck
     variants = {plain, squeezed, squeezed.translate(_LEET), plain.translate(_LATIN_LOOKALIKES)}
     for category, pattern in _word_patterns().items():

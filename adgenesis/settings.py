@@ -210,6 +210,18 @@ LLM_LORA_PATH = env.str("ADGENESIS_LLM_LORA_PATH", default="")
 COPY_MODE = env.str("ADGENESIS_COPY_MODE", default="retry")
 SAFETY_LLM = envbool("ADGENESIS_SAFETY_LLM", default=True)
 
+# Picture bank: text embedder (a local sentence-transformers folder, or the bundled default) and
+# an optional VLM behind an OpenAI-compatible API for captions and product hypotheses.
+EMBEDDER = env.str("ADGENESIS_EMBEDDER", default="all-MiniLM-L6-v2")
+VLM_BASE_URL = env.str("ADGENESIS_VLM_BASE_URL", default="")
+VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
+VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
+BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
+BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
+EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
+# Workers load their models when they start (not per job); tests switch it off for speed.
+WORKER_PRELOAD = envbool("ADGENESIS_WORKER_PRELOAD", default=True)
+
 # Pipeline limits
 MAX_OFFER_CHARS = env.int("ADGENESIS_MAX_OFFER_CHARS", default=1000)
 MAX_VARIANTS = 4

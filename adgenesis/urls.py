@@ -8,6 +8,7 @@ from adgenesis.api import api_root
 from banners import api as banners_api
 from banners import views as banners_views
 from catalog import api as catalog_api
+from catalog import views as catalog_views
 
 router = DefaultRouter()
 router.register("products", catalog_api.ProductViewSet, basename="product")
@@ -21,6 +22,7 @@ api_v1 = [
     re_path(r"^generate/?$", banners_api.GenerateView.as_view(), name="generate"),
     re_path(r"^generate-text/?$", banners_api.GenerateTextView.as_view(), name="generate-text"),
     re_path(r"^tasks/(?P<task_id>[^/]+)/?$", banners_api.TaskView.as_view(), name="task-detail"),
+    re_path(r"^bank/search/?$", catalog_api.BankSearchView.as_view(), name="bank-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),
@@ -34,4 +36,5 @@ urlpatterns = [
     path("django-rq/", include("django_rq.urls")),
     path("api/v1/", include(api_v1)),
     path("media/<path:path>", banners_views.media_file, name="media"),
+    path("bank/search/", catalog_views.bank_search_preview, name="bank-search-preview"),
 ]

@@ -15,6 +15,7 @@ from PIL import Image
 from banners import copywriting
 from banners.models import Banner, Campaign
 from catalog.models import BankImage
+from catalog.search import bank_search
 from mlcore import copy as copywriter
 from mlcore import render as renderer
 from mlcore.layout import Layout
@@ -55,12 +56,17 @@ def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywrit
     return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
 
 
-def stage_picture(*, campaign: Campaign, seed: int) -> PictureChoice | None:
-    """A bank picture for the banner, chosen with the seed; None when the bank is empty."""
-    candidates = list(BankImage.objects.searchable().order_by("pk").values_list("pk", flat=True))
-    if not candidates:
-        return None
-    bank_image = BankImage.objects.get(pk=random.Random(seed).choice(candidates))
+def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> PictureChoice | None:
+    """A bank picture for the banner (two-stage search, seeded draw); None when the bank is empty."""
+    product = campaign.product
+    found = bank_search(product_text=f"{product.name}. {product.description}", description=description, seed=seed)
+    if found.chosen is not None:
+        bank_image = BankImage.objects.get(pk=found.chosen.image_id)
+    else:  # nothing indexed yet: any approved, unflagged picture
+        candidates = list(BankImage.objects.searchable().order_by("pk").values_list("pk", flat=True))
+        if not candidates:
+            return None
+        bank_image = BankImage.objects.get(pk=random.Random(seed).choice(candidates))
     with bank_image.file.open("rb") as handle:
         image = Image.open(handle)
         image.load()

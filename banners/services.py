@@ -118,7 +118,10 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step: calla
 
     started = time.perf_counter()
     step("picture")
-    picture = pipeline.stage_picture(campaign=campaign, seed=seed)
+    descriptions = task.image_descriptions or {}
+    first_slot = layout.image_slots[0].key if layout.image_slots else ""
+    description = descriptions.get(first_slot) or next(iter(descriptions.values()), "")
+    picture = pipeline.stage_picture(campaign=campaign, seed=seed, description=description)
     timings["picture"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.db import connections
 from rq import Worker
 
+log = logging.getLogger(__name__)
+
 
 class BannerWorker(Worker):
-    """Records a task as retried or failed when its work-horse process dies mid-job (OOM, kill -9)."""
+    """Loads its models once, before it forks a work-horse per job, and records a task as retried
+    or failed when its work-horse dies mid-job (OOM, kill -9)."""
+
+    def work(self, *args, **kwargs):
+        if settings.WORKER_PRELOAD and "default" in self.queue_names():
+            self.preload_embedder()
+        return super().work(*args, **kwargs)
+
+    @staticmethod
+    def preload_embedder() -> None:
+        import torch
+
+        from mlcore.embed import embedder
+
+        # Work-horses are forked from this process: a multi-threaded torch would deadlock in them.
+        torch.set_num_threads(1)
+        embedder(settings.EMBEDDER).encode(["warm up"])
+        log.info("embedder %s loaded", settings.EMBEDDER)
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage) -> None:
         from banners.jobs import record_failure

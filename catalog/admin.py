@@ -1,7 +1,11 @@
+import django_rq
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from catalog.models import BankImage, BrandKit, ImageText, Product, StyleAdapter
+from catalog.services import bank_images_set_status, duplicate_of, image_check
 
 
 def thumbnail(file_field, size: int = 96) -> str:
@@ -45,13 +49,38 @@ class ImageTextInline(admin.TabularInline):
     extra = 0
 
 
+class BankImageForm(forms.ModelForm):
+    """Uploads are checked like every other way into the bank: a picture, not too big, not a duplicate."""
+
+    class Meta:
+        model = BankImage
+        fields = ["file", "name", "status", "has_text", "has_logo", "too_complex", "caption", "hypotheses"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            width, height, phash = image_check(file=upload, size=upload.size)
+            duplicate = duplicate_of(phash)
+            if duplicate is not None and duplicate.pk != self.instance.pk:
+                raise ValidationError(f"This picture is already in the bank (#{duplicate.pk} {duplicate}).")
+            self.instance.width, self.instance.height, self.instance.phash = width, height, phash
+        return upload
+
+    def clean_hypotheses(self):
+        value = self.cleaned_data["hypotheses"]
+        if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
+            raise ValidationError('Give a list of texts, e.g. ["A taxi service", "Car rental", "Airport transfers"].')
+        return value
+
+
 @admin.register(BankImage)
 class BankImageAdmin(admin.ModelAdmin):
+    form = BankImageForm
     list_display = ["preview", "name", "status", "source", "has_text", "has_logo", "too_complex", "created_at"]
     list_filter = ["status", "source", "has_text", "has_logo", "too_complex"]
     search_fields = ["name", "caption", "texts__text"]
     readonly_fields = ["preview_large", "width", "height", "phash", "indexed_at", "created_at"]
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "index"]
     inlines = [ImageTextInline]
 
     @admin.display(description="picture")
@@ -66,7 +95,7 @@ class BankImageAdmin(admin.ModelAdmin):
         return request.user.has_perm("catalog.approve_bankimage")
 
     def _set_status(self, request, queryset, status: str) -> None:
-        count = queryset.update(status=status)
+        count = bank_images_set_status(images=queryset, status=status, user=request.user)
         self.message_user(request, f"{count} picture(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Approve selected pictures", permissions=["approve"])
@@ -76,6 +105,12 @@ class BankImageAdmin(admin.ModelAdmin):
     @admin.action(description="Reject selected pictures", permissions=["approve"])
     def reject(self, request, queryset):
         self._set_status(request, queryset, BankImage.Status.REJECTED)
+
+    @admin.action(description="Index selected pictures for search (caption + embeddings)", permissions=["change"])
+    def index(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        django_rq.get_queue("default").enqueue("catalog.jobs.bank_index_images", ids, job_timeout=3600)
+        self.message_user(request, f"Indexing of {len(ids)} picture(s) started on a worker.", messages.INFO)
 
 
 @admin.register(ImageText)

@@ -89,6 +89,9 @@ class BankImage(models.Model):
     has_logo = models.BooleanField(default=False, help_text="The picture shows a brand logo.")
     too_complex = models.BooleanField(default=False, help_text="Too busy to sit behind banner text.")
     caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture.")
+    hypotheses = models.JSONField(
+        default=list, blank=True, help_text="Three products or services the picture could advertise."
+    )
     name = models.CharField(max_length=200, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -119,16 +122,18 @@ class ImageText(models.Model):
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
 
     class Meta:
+        # One HNSW index per kind, so "nearest hypotheses" scans only hypotheses.
         indexes = [
             HnswIndex(
-                name="imagetext_embedding_hnsw",
+                name=f"imagetext_{kind}_hnsw",
                 fields=["embedding"],
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
-            ),
-            models.Index(fields=["kind", "bank_image"]),
-        ]
+                condition=models.Q(kind=kind),
+            )
+            for kind in ("caption", "hypothesis")
+        ] + [models.Index(fields=["bank_image", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:60]}"

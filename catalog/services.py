@@ -1,18 +1,27 @@
-"""Writes of the catalog app: brand kits, products and bank pictures."""
+"""Writes of the catalog app: brand kits, products, bank pictures and their index."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
 import imagehash
+import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from catalog.models import BankImage, BrandKit, Product
+from catalog.models import BankImage, BrandKit, ImageText, Product
 
+log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_SIDE = 6000
 
 
 def brand_kit_upsert(
@@ -35,38 +44,195 @@ def product_upsert(
     return product
 
 
-def image_check(*, path: Path) -> tuple[int, int, str]:
+# -- uploads ------------------------------------------------------------------------------------
+
+
+def image_check(*, file: IO[bytes], size: int) -> tuple[int, int, str]:
     """Width, height and perceptual hash of an upload; ValidationError says plainly what is wrong."""
-    if path.stat().st_size > MAX_IMAGE_BYTES:
+    if size > MAX_IMAGE_BYTES:
         raise ValidationError(f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     try:
-        with Image.open(path) as image:
+        with Image.open(file) as image:
             width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise ValidationError(f"The picture has more than {MAX_IMAGE_PIXELS:,} pixels.")
+            if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_SIDE:
+                raise ValidationError(
+                    f"The picture is {width}x{height}: at most {MAX_SIDE} px a side and "
+                    f"{MAX_IMAGE_PIXELS:,} pixels are accepted."
+                )
             image.load()
-            phash = str(imagehash.phash(image.convert("RGBA").convert("RGB")))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as error:
+            phash = str(imagehash.phash(_on_white(image)))
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as error:
         raise ValidationError(f"The file is not a picture we can read ({error.__class__.__name__}).") from None
+    finally:
+        file.seek(0)
     return width, height, phash
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    canvas = Image.new("RGB", rgba.size, "white")
+    canvas.paste(rgba, mask=rgba.getchannel("A"))
+    return canvas
+
+
+def duplicate_of(phash: str) -> BankImage | None:
+    return BankImage.objects.filter(phash=phash).first()
 
 
 def bank_image_add(
     *,
-    path: Path,
+    path: Path | None = None,
+    upload: File | None = None,
     name: str = "",
     caption: str = "",
+    hypotheses: list[str] | None = None,
     source: str = BankImage.Source.UPLOAD,
     status: str = BankImage.Status.PENDING,
+    has_text: bool = False,
 ) -> BankImage:
     """Add a picture to the bank; refuses files that are not pictures, too large, or duplicates."""
-    width, height, phash = image_check(path=path)
-    duplicate = BankImage.objects.filter(phash=phash).first()
-    if duplicate is not None:
-        raise ValidationError(f"This picture is already in the bank (#{duplicate.pk} {duplicate}).")
-    image = BankImage(name=name, caption=caption, source=source, status=status, width=width, height=height, phash=phash)
-    with path.open("rb") as handle:
-        image.file.save(path.name, File(handle), save=False)
+    handle = path.open("rb") if path is not None else upload
+    try:
+        size = path.stat().st_size if path is not None else upload.size
+        width, height, phash = image_check(file=handle, size=size)
+        duplicate = duplicate_of(phash)
+        if duplicate is not None:
+            raise ValidationError(f"This picture is already in the bank (#{duplicate.pk} {duplicate}).")
+        image = BankImage(
+            name=name,
+            caption=caption,
+            hypotheses=hypotheses or [],
+            source=source,
+            status=status,
+            width=width,
+            height=height,
+            phash=phash,
+            has_text=has_text,
+        )
+        filename = path.name if path is not None else Path(upload.name).name
+        image.file.save(filename, File(handle), save=False)
+    finally:
+        if path is not None:
+            handle.close()
     image.full_clean()
     image.save()
     return image
+
+
+def bank_images_set_status(*, images, status: str, user) -> int:
+    if not user.has_perm("catalog.approve_bankimage"):
+        raise ValidationError("Only designers can approve or reject pictures.")
+    return images.update(status=status)
+
+
+# -- index --------------------------------------------------------------------------------------
+
+
+def bank_texts_store(*, image: BankImage, caption: str, hypotheses: list[str], vectors: np.ndarray) -> None:
+    """Replace the picture's caption and hypothesis rows (vectors: caption first, then hypotheses)."""
+    texts = [(ImageText.Kind.CAPTION, caption)] + [(ImageText.Kind.HYPOTHESIS, h) for h in hypotheses]
+    with transaction.atomic():
+        image.texts.all().delete()
+        ImageText.objects.bulk_create(
+            ImageText(bank_image=image, kind=kind, text=text, embedding=vector.astype(np.float32))
+            for (kind, text), vector in zip(texts, vectors, strict=True)
+        )
+        image.caption, image.hypotheses, image.indexed_at = caption, hypotheses, timezone.now()
+        image.save(update_fields=["caption", "hypotheses", "indexed_at"])
+
+
+def _describe(image: BankImage, vlm) -> tuple[str, list[str]]:
+    from mlcore.vlm import describe_picture
+
+    with image.file.open("rb") as handle, Image.open(handle) as picture:
+        picture.load()
+        texts = describe_picture(vlm, picture)
+    return texts.caption, texts.hypotheses
+
+
+def bank_index(
+    *,
+    images: Iterable[BankImage],
+    vlm=None,
+    recaption: bool = False,
+    batch_size: int = 64,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Caption (VLM, or the designer's text) and embed pictures in batches; safe to rerun.
+
+    A picture without a caption and three hypotheses, and no VLM to write them, is skipped and
+    counted, so a designer can fill them in.
+    """
+    from mlcore.embed import embedder
+
+    model = embedder(settings.EMBEDDER)
+    counts = {"indexed": 0, "skipped": 0, "vlm_failed": 0}
+    pending: list[tuple[BankImage, str, list[str]]] = []
+
+    def flush() -> None:
+        texts = [t for _, caption, hyps in pending for t in [caption, *hyps]]
+        vectors = model.encode(texts, batch_size=batch_size).reshape(len(pending), 4, -1)
+        for (image, caption, hyps), rows in zip(pending, vectors, strict=True):
+            bank_texts_store(image=image, caption=caption, hypotheses=hyps, vectors=rows)
+        counts["indexed"] += len(pending)
+        if progress:
+            progress(len(pending))
+        pending.clear()
+
+    for image in images:
+        caption, hypotheses = image.caption, list(image.hypotheses)
+        if vlm is not None and (recaption or not caption or len(hypotheses) < 3):
+            try:
+                caption, hypotheses = _describe(image, vlm)
+            except Exception as error:  # one bad picture must not stop the batch
+                log.warning("VLM could not describe bank picture %s: %s", image.pk, error)
+                counts["vlm_failed"] += 1
+        if not caption or len(hypotheses) < 3:
+            counts["skipped"] += 1
+            if progress:
+                progress(1)
+            continue
+        pending.append((image, caption, hypotheses[:3]))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
+    return counts
+
+
+def demo_bank_load(*, folder: Path) -> int:
+    """Add the shipped demo pictures (idempotent) with their precomputed embeddings when they match."""
+    import json
+
+    from mlcore.embed import DEFAULT_EMBEDDER, texts_digest
+
+    items = json.loads((folder / "index.json").read_text())
+    meta = json.loads((folder / "embeddings.json").read_text())
+    digest = texts_digest([[item["caption"], *item["hypotheses"]] for item in items])
+    vectors = None
+    if settings.EMBEDDER in ("", DEFAULT_EMBEDDER) and meta["texts_sha256"] == digest:
+        vectors = np.load(folder / "embeddings.npy").astype(np.float32)
+    known = set(BankImage.objects.filter(source=BankImage.Source.DEMO).values_list("name", flat=True))
+    added = 0
+    for index, item in enumerate(items):
+        if item["name"] in known:
+            continue
+        try:
+            image = bank_image_add(
+                path=folder / item["file"],
+                name=item["name"],
+                caption=item["caption"],
+                hypotheses=item["hypotheses"],
+                source=BankImage.Source.DEMO,
+                status=item["status"],
+                has_text=item["has_text"],
+            )
+        except ValidationError as error:
+            log.warning("skipped demo picture %s: %s", item["file"], error.messages[0])
+            continue
+        if vectors is not None:
+            bank_texts_store(
+                image=image, caption=item["caption"], hypotheses=item["hypotheses"], vectors=vectors[index]
+            )
+        added += 1
+    return added

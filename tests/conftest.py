@@ -57,6 +57,7 @@ def worker_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ, **extra)
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
+        ADGENESIS_WORKER_PRELOAD=extra.get("ADGENESIS_WORKER_PRELOAD", "false"),  # load models only when used
         DATABASE_URL=worker_database_url(),
         REDIS_URL=settings.REDIS_URL,
         PYTHONUNBUFFERED="1",

@@ -15,7 +15,7 @@ def test_database_is_postgresql_with_vector_extension(db):
 
 def test_image_text_embeddings_have_an_hnsw_cosine_index(db):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'imagetext_embedding_hnsw'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'imagetext_hypothesis_hnsw'")
         (definition,) = cursor.fetchone()
     assert "USING hnsw" in definition
     assert "vector_cosine_ops" in definition

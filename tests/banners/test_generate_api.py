@@ -35,6 +35,13 @@ def test_generate_returns_a_task_id_at_once(api, campaign, django_capture_on_com
 
 @pytest.mark.slow
 def test_banner_is_generated_end_to_end_by_a_real_worker(campaign, marketer, run_worker):
+    from catalog.models import BankImage
+    from catalog.services import bank_index
+
+    image = BankImage.objects.get()
+    image.caption, image.hypotheses = "A red box.", ["A taxi service.", "Car rental.", "Airport transfers."]
+    image.save()
+    bank_index(images=[image])  # the worker finds it through the two-stage search
     api = api_client_for(marketer)
     response = api.post(
         "/api/v1/generate", {"campaign": campaign.pk, "format": ["square", "display-728x90"]}, format="json"
@@ -55,6 +62,7 @@ def test_banner_is_generated_end_to_end_by_a_real_worker(campaign, marketer, run
         sizes[banner["format"]] = Image.open(io.BytesIO(b"".join(png.streaming_content))).size
         assert {e["type"] for e in banner["spec"]["elements"]} == {"text", "image"}
         assert banner["texts"]["headline"]
+        assert banner["bank_image"] == image.pk
     assert sizes == {"square": (1080, 1080), "display-728x90": (728, 90)}
 
 

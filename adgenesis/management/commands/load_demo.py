@@ -4,16 +4,13 @@ Idempotent: running it again updates what is there and adds nothing twice.
 """
 
 import json
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
 from banners.services import format_import
-from catalog.models import BankImage
-from catalog.services import bank_image_add, brand_kit_upsert, product_upsert
+from catalog.services import brand_kit_upsert, demo_bank_load, product_upsert
 
 DEMO_USERS = (
     # user, password, group, staff, superuser
@@ -46,29 +43,10 @@ class Command(BaseCommand):
                     brand_kit=kit,
                 )
             )
-        added = self._load_bank(base / "catalog/demo_bank")
+        added = demo_bank_load(folder=base / "catalog/demo_bank")
         if not no_users:
             self._load_users()
         self.stdout.write(f"demo data: {len(formats)} formats, {len(products)} products, {added} new bank pictures")
-
-    def _load_bank(self, folder: Path) -> int:
-        known = set(BankImage.objects.filter(source=BankImage.Source.DEMO).values_list("name", flat=True))
-        added = 0
-        for item in json.loads((folder / "index.json").read_text()):
-            if item["name"] in known:
-                continue
-            try:
-                bank_image_add(
-                    path=folder / item["file"],
-                    name=item["name"],
-                    caption=item.get("caption", ""),
-                    source=BankImage.Source.DEMO,
-                    status=BankImage.Status.APPROVED,
-                )
-                added += 1
-            except ValidationError as error:
-                self.stderr.write(f"skipped demo picture {item['file']}: {error.messages[0]}")
-        return added
 
     def _load_users(self) -> None:
         for username, password, group, staff, superuser in DEMO_USERS:

@@ -1,0 +1,17 @@
+"""RQ entry points of the catalog app."""
+
+from __future__ import annotations
+
+from catalog import search, services
+from catalog.models import BankImage
+
+
+def texts_embed(texts: list[str]) -> list[list[float]]:
+    return search.texts_embed(texts).tolist()
+
+
+def bank_index_images(image_ids: list[int], recaption: bool = False) -> dict[str, int]:
+    from catalog.vlm import vlm_client
+
+    images = BankImage.objects.filter(pk__in=image_ids).order_by("pk")
+    return services.bank_index(images=images, vlm=vlm_client(), recaption=recaption)

@@ -1,0 +1,96 @@
+"""Reads of the catalog app: the two-stage, text-only bank search (seed 003), in SQL with pgvector.
+
+Stage 1 ranks pictures by how close their product hypotheses are to the product description
+(HNSW index on hypotheses, top 300 pictures); stage 2 reranks those by how close their caption is
+to the marketer's picture description. The picture is drawn from the top 10 with weights, seeded.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+
+from catalog.models import BankImage
+
+HYPOTHESES_PER_IMAGE = 3
+PRODUCT_WEIGHT, DESCRIPTION_WEIGHT = 0.25, 0.75  # stage 2 score: mostly the description
+SAMPLING_TEMPERATURE = 0.03
+
+
+@dataclass(frozen=True)
+class BankHit:
+    image_id: int
+    score: float
+    product_similarity: float
+    description_similarity: float | None
+
+
+def _vector(values: np.ndarray) -> str:
+    return "[" + ",".join(f"{v:.6f}" for v in values) + "]"
+
+
+_STAGE1 = """
+    WITH hyp AS MATERIALIZED (
+        SELECT t.bank_image_id, t.embedding <=> %(product)s::vector AS distance
+        FROM catalog_imagetext t
+        WHERE t.kind = 'hypothesis'
+        ORDER BY t.embedding <=> %(product)s::vector
+        LIMIT %(candidates)s
+    )
+    SELECT h.bank_image_id, 1 - MIN(h.distance) AS product_similarity
+    FROM hyp h JOIN catalog_bankimage b ON b.id = h.bank_image_id
+    WHERE b.status = 'approved' AND NOT b.has_text AND NOT b.has_logo AND NOT b.too_complex
+    GROUP BY h.bank_image_id
+    ORDER BY product_similarity DESC
+    LIMIT %(images)s
+"""
+
+_STAGE2 = f"""
+    WITH stage1 AS ({_STAGE1})
+    SELECT s.bank_image_id, s.product_similarity,
+           1 - (c.embedding <=> %(description)s::vector) AS description_similarity
+    FROM stage1 s JOIN catalog_imagetext c ON c.bank_image_id = s.bank_image_id AND c.kind = 'caption'
+    ORDER BY {PRODUCT_WEIGHT} * s.product_similarity
+             + {DESCRIPTION_WEIGHT} * (1 - (c.embedding <=> %(description)s::vector)) DESC
+    LIMIT %(k)s
+"""
+
+
+def bank_rank(
+    *, product: np.ndarray, description: np.ndarray | None = None, k: int = 10, images: int | None = None
+) -> list[BankHit]:
+    """The best `k` searchable pictures for a product vector (and a description vector)."""
+    images = images or settings.BANK_STAGE1_IMAGES
+    candidates = images * HYPOTHESES_PER_IMAGE
+    params = {"product": _vector(product), "candidates": candidates, "images": images, "k": k}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # HNSW returns at most ef_search rows per scan: make room for every candidate.
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(40, candidates)))])
+        if description is None:
+            cursor.execute(_STAGE1.replace("LIMIT %(images)s", "LIMIT %(k)s"), params)
+            return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in cursor.fetchall()]
+        cursor.execute(_STAGE2, {**params, "description": _vector(description)})
+        return [
+            BankHit(row[0], PRODUCT_WEIGHT * row[1] + DESCRIPTION_WEIGHT * row[2], float(row[1]), float(row[2]))
+            for row in cursor.fetchall()
+        ]
+
+
+def bank_sample(hits: list[BankHit], *, seed: int, top: int | None = None) -> BankHit | None:
+    """Draw one of the best `top` hits with softmax weights: same seed, same picture."""
+    top = top or settings.BANK_SAMPLE_FROM
+    pool = hits[:top]
+    if not pool:
+        return None
+    best = pool[0].score
+    weights = [math.exp((hit.score - best) / SAMPLING_TEMPERATURE) for hit in pool]
+    return random.Random(seed).choices(pool, weights=weights, k=1)[0]
+
+
+def bank_images_by_id(ids: list[int]) -> dict[int, BankImage]:
+    return {image.pk: image for image in BankImage.objects.filter(pk__in=ids)}

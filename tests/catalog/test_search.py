@@ -1,0 +1,128 @@
+"""Two-stage text-only bank search on the shipped demo bank (1,238 pictures, real embeddings)."""
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from catalog.models import BankImage
+from catalog.selectors import _STAGE1, _vector, bank_rank, bank_sample
+from catalog.services import demo_bank_load
+from mlcore.embed import embedder
+
+DEMO = settings.BASE_DIR / "catalog" / "demo_bank"
+PRODUCTS = {
+    "taxi": "SwiftRide is a city taxi service with cars arriving in five minutes. Riders book in the app and see "
+    "a fixed price before the trip.",
+    "pizza": "Napoli Express bakes Neapolitan pizza in stone ovens and delivers it hot in thirty minutes.",
+    "card": "Aurora is a debit card that returns up to five percent cashback on everyday purchases.",
+    "mortgage": "HomeStart is a mortgage for first-time buyers with a down payment from ten percent.",
+    "parcel": "ParcelGo delivers parcels between cities in one to three days, tracked and insured.",
+    "fitness": "PulseFit is a fitness app with short home workouts that need no equipment.",
+    "school": "Lingvo is an online school of English, German and Spanish for adults.",
+    "grocery": "GreenLeaf delivers fresh groceries from local farms in two hours.",
+    "cloud": "CloudNest offers cloud servers for small businesses and developers.",
+    "travel": "Voyager Travel sells package holidays to the seaside, mountains and city breaks.",
+    "coffee": "A chain of coffee shops that roast their own beans and serve espresso and pastries.",
+    "telecom": "A mobile operator with unlimited internet on every plan and free number transfer.",
+}
+CASES = [  # product, picture description, acceptable pictures in the top 5
+    ("taxi", "", {"taxi", "oncoming taxi"}),
+    ("pizza", "", {"pizza"}),
+    ("coffee", "", {"hot beverage", "teacup without handle"}),
+    ("parcel", "", {"package", "delivery truck"}),
+    ("taxi", "a yellow cab", {"taxi", "oncoming taxi"}),
+    ("pizza", "a pizza with cheese", {"pizza"}),
+    ("card", "a credit card", {"credit card"}),
+    ("card", "a bag of money", {"money bag"}),
+    ("mortgage", "a house with a garden", {"house with garden"}),
+    ("mortgage", "a key", {"key", "old key"}),
+    ("parcel", "a cardboard box", {"package"}),
+    ("parcel", "a delivery truck", {"delivery truck"}),
+    ("fitness", "a running shoe", {"running shoe"}),
+    ("fitness", "a gold trophy", {"trophy"}),
+    ("school", "a stack of books", {"books"}),
+    ("school", "a graduation cap", {"graduation cap"}),
+    ("grocery", "a red apple", {"red apple"}),
+    ("grocery", "a shopping cart", {"shopping cart"}),
+    ("cloud", "a laptop computer", {"laptop"}),
+    ("travel", "a beach with an umbrella", {"beach with umbrella"}),
+    ("travel", "an airplane", {"airplane"}),
+    ("coffee", "a croissant", {"croissant"}),
+    ("telecom", "a mobile phone", {"mobile phone"}),
+    ("pizza", "a hamburger", {"hamburger"}),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_bank(django_db_setup, django_db_blocker):
+    """The demo bank in the test database for this module only (rolled back afterwards)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        demo_bank_load(folder=DEMO)
+        yield {image.name: image.pk for image in BankImage.objects.all()}
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def encode():
+    model = embedder(settings.EMBEDDER)
+    return lambda text: model.encode([text])[0]
+
+
+def _top_names(demo_bank, hits, n=5):
+    names = {pk: name for name, pk in demo_bank.items()}
+    return [names[hit.image_id] for hit in hits[:n]]
+
+
+def test_expected_picture_is_in_the_top_5_for_at_least_90_percent(db, demo_bank, encode):
+    found = []
+    for product, description, expected in CASES:
+        hits = bank_rank(product=encode(PRODUCTS[product]), description=encode(description) if description else None)
+        found.append(bool(expected & set(_top_names(demo_bank, hits))))
+    misses = [case for case, ok in zip(CASES, found, strict=True) if not ok]
+    assert len(CASES) >= 20
+    assert sum(found) / len(found) >= 0.9, misses
+
+
+def test_stage_two_follows_the_description(db, demo_bank, encode):
+    product = encode(PRODUCTS["grocery"])
+    apple = _top_names(demo_bank, bank_rank(product=product, description=encode("a red apple")), 1)
+    cart = _top_names(demo_bank, bank_rank(product=product, description=encode("a shopping cart")), 1)
+    assert apple != cart
+
+
+def test_stage_one_uses_the_hnsw_index(db, demo_bank, encode):
+    params = {"product": _vector(encode("taxi")), "candidates": 900, "images": 300}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + _STAGE1, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "imagetext_hypothesis_hnsw" in plan
+
+
+def test_sampling_is_seeded_and_stays_in_the_top_10(db, demo_bank, encode):
+    hits = bank_rank(product=encode(PRODUCTS["fitness"]), description=encode("sports"), k=30)
+    top10 = {hit.image_id for hit in hits[:10]}
+    draws = [bank_sample(hits, seed=seed).image_id for seed in range(40)]
+    assert bank_sample(hits, seed=7) == bank_sample(hits, seed=7)
+    assert set(draws) <= top10
+    assert len(set(draws)) >= 2
+
+
+def test_flagged_and_rejected_pictures_are_never_found(db, demo_bank, encode):
+    product = encode(PRODUCTS["taxi"])
+    taxi = demo_bank["taxi"]
+    assert taxi in {hit.image_id for hit in bank_rank(product=product, k=10)}
+    BankImage.objects.filter(pk=taxi).update(has_text=True)
+    assert taxi not in {hit.image_id for hit in bank_rank(product=product, k=50)}
+    BankImage.objects.filter(pk=taxi).update(has_text=False, status=BankImage.Status.REJECTED)
+    assert taxi not in {hit.image_id for hit in bank_rank(product=product, k=50)}
+
+
+def test_demo_bank_is_large_and_curated(db, demo_bank):
+    assert BankImage.objects.count() >= 1000
+    assert BankImage.objects.searchable().count() >= 1000
+    assert BankImage.objects.filter(status=BankImage.Status.PENDING).exists()  # e.g. cigarette, bomb
+    assert BankImage.objects.filter(has_text=True).exists()  # keycaps, "NEW" buttons
+    assert demo_bank_load(folder=DEMO) == 0  # idempotent

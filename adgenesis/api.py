@@ -57,8 +57,18 @@ def _sentence(errors: dict[str, list[str]]) -> str:
 def _domain_exception(exc) -> exceptions.APIException | None:
     """Exceptions at the edge of a pipeline stage, as API errors with a sentence for people."""
     from banners.copywriting import UnsafeInput
+    from banners.pipeline import PipelineError
+    from catalog.search import SearchUnavailable
     from mlcore.llm import LLMUnavailable
+    from mlcore.spec import SpecError
 
+    if isinstance(exc, SpecError):
+        return exceptions.ValidationError({exc.path: [exc.message]})
+    if isinstance(exc, PipelineError):
+        path, _, message = str(exc).partition(": ")
+        return exceptions.ValidationError({path: [message]} if message else {"detail": [str(exc)]})
+    if isinstance(exc, SearchUnavailable):
+        return ServiceUnavailable(str(exc))
     if isinstance(exc, UnsafeInput):
         return exceptions.ValidationError({exc.field: [f"refused by the safety check: {exc.verdict.reason}"]})
     if isinstance(exc, LLMUnavailable):

@@ -18,12 +18,15 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 DATABASE_NAME = "adgenesis"
+# The bank's HNSW indexes must stay in memory for fast search; initdb's 128MB is too small.
+SERVER_SETTINGS = {"shared_buffers": "1GB", "maintenance_work_mem": "1GB", "effective_cache_size": "4GB"}
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 _MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 107 bytes on Linux
 
@@ -106,8 +109,31 @@ class EmbeddedPostgres:
         if pgdata.exists():
             _prune_dead_pids(pgdata / ".handle_pids.json")
         self.server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        self._tune()
         self._ensure_database()
         return self.url
+
+    def _tune(self) -> None:
+        """Apply SERVER_SETTINGS; restart once when one of them needs it (first start only)."""
+        import psycopg2
+        from pgserver._commands import pg_ctl
+
+        conn = psycopg2.connect(dbname="postgres", user="postgres", host=self.socket_dir)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                for name, value in SERVER_SETTINGS.items():
+                    cur.execute(f"ALTER SYSTEM SET {name} = %s", [value])
+                cur.execute("SELECT pg_reload_conf()")
+                time.sleep(0.1)
+                cur.execute("SELECT count(*) FROM pg_settings WHERE pending_restart")
+                pending = cur.fetchone()[0]
+        finally:
+            conn.close()
+        if pending:
+            pg_ctl(["-w", "restart"], pgdata=postgres_dir(self.data_dir), user=self.server.system_user)
+            self.server._postmaster_info = None
+            self.server.ensure_postgres_running()
 
     @property
     def socket_dir(self) -> str:

@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "adgenesis.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "URL_FORMAT_OVERRIDE": None,  # ?format=jpg belongs to /render, not to content negotiation
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AdGenesis API",
@@ -217,8 +218,12 @@ VLM_BASE_URL = env.str("ADGENESIS_VLM_BASE_URL", default="")
 VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
 BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
+# Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900).
+BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=450)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
+# Web processes ask a worker for query vectors; a single-process setup (or a test) may embed itself.
+EMBED_IN_PROCESS = envbool("ADGENESIS_EMBED_IN_PROCESS", default=False)
 # Workers load their models when they start (not per job); tests switch it off for speed.
 WORKER_PRELOAD = envbool("ADGENESIS_WORKER_PRELOAD", default=True)
 

@@ -22,6 +22,16 @@ api_v1 = [
     re_path(r"^generate/?$", banners_api.GenerateView.as_view(), name="generate"),
     re_path(r"^generate-text/?$", banners_api.GenerateTextView.as_view(), name="generate-text"),
     re_path(r"^tasks/(?P<task_id>[^/]+)/?$", banners_api.TaskView.as_view(), name="task-detail"),
+    re_path(r"^design/?$", banners_api.DesignView.as_view(), name="design"),
+    re_path(r"^render/?$", banners_api.RenderView.as_view(), name="render"),
+    re_path(
+        r"^banners/(?P<pk>\d+)/texts/?$", banners_api.BannerEditViewSet.as_view({"post": "texts"}), name="banner-texts"
+    ),
+    re_path(
+        r"^banners/(?P<pk>\d+)/resize/?$",
+        banners_api.BannerEditViewSet.as_view({"post": "resize"}),
+        name="banner-resize",
+    ),
     re_path(r"^bank/search/?$", catalog_api.BankSearchView.as_view(), name="bank-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

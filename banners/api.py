@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from django.http import FileResponse, Http404, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from banners import copywriting, selectors, services
 from banners.models import PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
 from catalog.models import Product
+from mlcore.spec import SPEC_SCHEMA
 
 
 class FormatSerializer(serializers.ModelSerializer):
@@ -265,3 +266,85 @@ class GenerateTextView(APIView):
                 "stats": result.stats,
             }
         )
+
+
+class DesignSerializer(serializers.Serializer):
+    prompt = serializers.CharField(max_length=1000)
+    platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, default="instagram")
+    format = FormatListField()
+    seed = serializers.IntegerField(default=0)
+
+    def validate_format(self, value):
+        if len(value) != 1:
+            raise serializers.ValidationError("give one format (slug or id)")
+        return value[0]
+
+
+class DesignView(APIView):
+    """Seed-000 design spec: texts from the prompt, a picture from the bank, laid out for the format."""
+
+    @extend_schema(request=DesignSerializer, responses={200: SPEC_SCHEMA})
+    def post(self, request):
+        serializer = DesignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        spec = services.design_create(
+            prompt=data["prompt"], platform=data["platform"], fmt=data["format"], user=request.user, seed=data["seed"]
+        )
+        return Response(spec)
+
+
+class RenderView(APIView):
+    """Render any valid design spec to PNG (or `?format=jpg&quality=85`); a bad spec is a 400 naming the field."""
+
+    @extend_schema(
+        request={"application/json": SPEC_SCHEMA},
+        parameters=[OpenApiParameter("format", str, enum=["png", "jpg"]), OpenApiParameter("quality", int)],
+        responses={(200, "image/png"): bytes, (200, "image/jpeg"): bytes},
+    )
+    def post(self, request):
+        fmt = request.query_params.get("format", "png")
+        if fmt not in ("png", "jpg"):
+            raise serializers.ValidationError({"format": ["format: png or jpg"]})
+        quality = request.query_params.get("quality", "90")
+        if not quality.isdigit() or not 30 <= int(quality) <= 100:
+            raise serializers.ValidationError({"quality": ["quality: a whole number from 30 to 100"]})
+        data = services.spec_render(spec=request.data, fmt=fmt, quality=int(quality))
+        return HttpResponse(data, content_type="image/png" if fmt == "png" else "image/jpeg")
+
+
+class BannerTextsSerializer(serializers.Serializer):
+    texts = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000))
+
+
+class BannerResizeSerializer(serializers.Serializer):
+    format = FormatListField()
+
+
+class BannerEditViewSet(viewsets.GenericViewSet):
+    """Edit a banner's texts (re-rendered at once) or resize it into another format."""
+
+    serializer_class = BannerSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Banner.objects.none()
+        return selectors.banners_visible_to(self.request.user)
+
+    @extend_schema(request=BannerTextsSerializer, responses=BannerSerializer)
+    def texts(self, request, pk=None):
+        serializer = BannerTextsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        banner = services.banner_texts_edit(
+            banner=self.get_object(), texts=serializer.validated_data["texts"], user=request.user
+        )
+        return Response(BannerSerializer(banner, context={"request": request}).data)
+
+    @extend_schema(request=BannerResizeSerializer, responses={201: BannerSerializer})
+    def resize(self, request, pk=None):
+        serializer = BannerResizeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        formats = serializer.validated_data["format"]
+        resized = [services.banner_resize(banner=self.get_object(), fmt=fmt, user=request.user) for fmt in formats]
+        data = BannerSerializer(resized, many=True, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)

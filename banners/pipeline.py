@@ -1,14 +1,17 @@
 """The stages of one banner, each a function a later stage implementation can replace.
 
-texts → picture → cut-out → render. Stages take plain values and return plain values; the
-service in `services.py` orders them, records progress and saves the result.
+safety → texts → picture → (cut-out) → render. Stages take plain values and return plain values;
+the service in `services.py` orders them, records progress and saves the result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image
 
@@ -16,9 +19,13 @@ from banners import copywriting
 from banners.models import Banner, Campaign
 from catalog.models import BankImage
 from catalog.search import bank_search
+from mlcore import compose as composer
 from mlcore import copy as copywriter
 from mlcore import render as renderer
+from mlcore.copy import truncate_words
 from mlcore.layout import Layout
+
+MAX_FIT_ROUNDS = 3
 
 
 class PipelineError(Exception):
@@ -57,9 +64,13 @@ def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywrit
 
 
 def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> PictureChoice | None:
-    """A bank picture for the banner (two-stage search, seeded draw); None when the bank is empty."""
     product = campaign.product
-    found = bank_search(product_text=f"{product.name}. {product.description}", description=description, seed=seed)
+    return picture_choose(product_text=f"{product.name}. {product.description}", description=description, seed=seed)
+
+
+def picture_choose(*, product_text: str, description: str, seed: int) -> PictureChoice | None:
+    """A bank picture (two-stage search, seeded draw); None when the bank is empty."""
+    found = bank_search(product_text=product_text, description=description, seed=seed)
     if found.chosen is not None:
         bank_image = BankImage.objects.get(pk=found.chosen.image_id)
     else:  # nothing indexed yet: any approved, unflagged picture
@@ -67,23 +78,82 @@ def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> Pi
         if not candidates:
             return None
         bank_image = BankImage.objects.get(pk=random.Random(seed).choice(candidates))
-    with bank_image.file.open("rb") as handle:
+    return PictureChoice(src=f"bank:{bank_image.pk}", image=picture_open(bank_image.file), bank_image=bank_image)
+
+
+def picture_open(field_file) -> Image.Image:
+    with field_file.open("rb") as handle:
         image = Image.open(handle)
         image.load()
-    return PictureChoice(src=f"bank:{bank_image.pk}", image=image, bank_image=bank_image)
+    return image
+
+
+def spec_images(spec: dict) -> dict[str, Image.Image]:
+    """The pictures a spec names: `bank:<id>` or `media:<path under MEDIA_ROOT>`; unknown ones are refused."""
+    images = {}
+    for index, element in enumerate(spec["elements"]):
+        if element["type"] != "image" or element["src"] in images:
+            continue
+        kind, _, ref = element["src"].partition(":")
+        if kind == "bank":
+            bank_image = BankImage.objects.filter(pk=int(ref)).first()
+            if bank_image is None:
+                raise PipelineError(f"elements[{index}].src: no bank picture {ref}")
+            images[element["src"]] = picture_open(bank_image.file)
+        else:
+            root = Path(settings.MEDIA_ROOT).resolve()
+            path = (root / ref).resolve()
+            if root not in path.parents or not path.is_file():
+                raise PipelineError(f"elements[{index}].src: no media file {ref}")
+            with Image.open(path) as image:
+                image.load()
+                images[element["src"]] = image
+    return images
+
+
+def fit_texts(
+    *, layout: Layout, texts: dict[str, str], pictures: dict, palette: list[str], shorten
+) -> tuple[composer.ComposeResult, dict[str, str]]:
+    """Compose; texts that do not fit even at their minimum size are shortened and composed again.
+
+    `shorten(slots)` returns new texts for the given slots (with tighter `max_chars`).
+    """
+    result = composer.compose(layout, texts, pictures, palette=palette)
+    for _ in range(MAX_FIT_ROUNDS):
+        if not result.overflow:
+            return result, texts
+        tighter = [
+            dataclasses.replace(slot, max_chars=max(1, int(len(texts[slot.key]) * 0.8)))
+            for slot in layout.text_slots
+            if slot.key in result.overflow
+        ]
+        texts = {**texts, **shorten(tighter)}
+        result = composer.compose(layout, texts, pictures, palette=palette)
+    if result.overflow:
+        raise PipelineError(str(composer.TextDoesNotFit(result.overflow)))
+    return result, texts
 
 
 def stage_render(
-    *, layout: Layout, texts: dict[str, str], picture: PictureChoice | None, palette: list[str]
-) -> tuple[renderer.ComposeResult, Image.Image]:
+    *,
+    campaign: Campaign | None,
+    layout: Layout,
+    texts: dict[str, str],
+    picture: PictureChoice | None,
+    palette: list[str],
+) -> tuple[composer.ComposeResult, dict[str, str], Image.Image]:
     pictures = {}
     if picture is not None and layout.image_slots:
         pictures = {layout.image_slots[0].key: (picture.src, picture.image)}
-    result = renderer.compose(layout, texts, pictures, palette=palette)
-    if result.overflow:
-        raise PipelineError(str(renderer.TextDoesNotFit(result.overflow)))
+
+    def shorten(slots):
+        if campaign is None:
+            return {slot.key: truncate_words(texts[slot.key], slot.max_chars) for slot in slots}
+        return copywriting.texts_write(brief=brief_for(campaign), slots=slots).texts
+
+    result, texts = fit_texts(layout=layout, texts=texts, pictures=pictures, palette=palette, shorten=shorten)
     images = {src: image for src, image in pictures.values()}
-    return result, renderer.render(result.spec, images)
+    return result, texts, renderer.render(result.spec, images)
 
 
 def banner_files_save(*, banner: Banner, image: Image.Image, jpg_quality: int = 90) -> None:

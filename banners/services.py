@@ -16,6 +16,7 @@ from django.utils import timezone
 from banners import copywriting, pipeline
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
 from catalog.models import Product
+from mlcore.copy import truncate_words
 from mlcore.layout import LayoutError, parse_layout
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,12 @@ def _banner_seed(task: GenerationTask, fmt: Format, variant: int) -> int:
     return zlib.crc32(f"{task.pk}:{fmt.slug}:{variant}".encode())
 
 
-def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step: callable) -> Banner:
+def brand_palette(campaign: Campaign) -> list[str]:
+    brand = campaign.product.brand_kit
+    return list(brand.colors) if brand else []
+
+
+def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tuple[Banner, dict[str, float]]:
     campaign = task.campaign
     layout = fmt.layout
     seed = _banner_seed(task, fmt, variant)
@@ -126,17 +132,16 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step: calla
 
     started = time.perf_counter()
     step("render")
-    brand = campaign.product.brand_kit
-    result, image = pipeline.stage_render(
-        layout=layout, texts=copy.texts, picture=picture, palette=list(brand.colors) if brand else []
+    result, texts, image = pipeline.stage_render(
+        campaign=campaign, layout=layout, texts=copy.texts, picture=picture, palette=brand_palette(campaign)
     )
     banner = Banner(
         task=task,
         campaign=campaign,
         format=fmt,
         variant=variant,
-        texts=copy.texts,
-        generated_texts=copy.texts,
+        texts=texts,
+        generated_texts=texts,
         spec=result.spec,
         seed=seed,
         image_source=ImageMode.BANK,
@@ -215,3 +220,136 @@ def banner_decide(*, banner: Banner, approval: str, user) -> Banner:
     kind = FeedbackEvent.Kind.APPROVE if approval == Banner.Approval.APPROVED else FeedbackEvent.Kind.REJECT
     FeedbackEvent.objects.create(banner=banner, kind=kind, user=user)
     return banner
+
+
+# -- editing, resizing and free-standing specs -------------------------------------------------
+
+
+def _picture_of(banner: Banner) -> pipeline.PictureChoice | None:
+    image_elements = [e for e in banner.spec.get("elements", []) if e["type"] == "image"]
+    if not image_elements:
+        return None
+    src = image_elements[0]["src"]
+    return pipeline.PictureChoice(src=src, image=pipeline.spec_images(banner.spec)[src], bank_image=banner.bank_image)
+
+
+def _texts_check(*, layout, texts: dict) -> dict[str, str]:
+    if not isinstance(texts, dict) or not texts:
+        raise ValidationError({"texts": "texts: give an object {slot: text}"})
+    slots = {slot.key: slot for slot in layout.text_slots}
+    cleaned = {}
+    for key, value in texts.items():
+        if key not in slots:
+            raise ValidationError({f"texts.{key}": f"texts.{key}: this format has no such text slot"})
+        if not isinstance(value, str):
+            raise ValidationError({f"texts.{key}": f"texts.{key}: must be text"})
+        value = " ".join(value.split())
+        if len(value) > slots[key].max_chars:
+            raise ValidationError(
+                {f"texts.{key}": f"texts.{key}: {len(value)} characters, the limit is {slots[key].max_chars}"}
+            )
+        cleaned[key] = value
+    return cleaned
+
+
+def edit_distance(generated: dict[str, str], final: dict[str, str]) -> int:
+    """Levenshtein distance between generated and final texts over all fields together."""
+    from rapidfuzz.distance import Levenshtein
+
+    keys = sorted(set(generated) | set(final))
+    return Levenshtein.distance(
+        "\n".join(generated.get(k, "") for k in keys), "\n".join(final.get(k, "") for k in keys)
+    )
+
+
+def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
+    """Compose and render the banner again with these texts and its own picture; no generation."""
+    layout = banner.format.layout
+    try:
+        result, texts, image = pipeline.stage_render(
+            campaign=banner.campaign if shorten else None,
+            layout=layout,
+            texts=texts,
+            picture=_picture_of(banner),
+            palette=brand_palette(banner.campaign),
+        )
+    except pipeline.PipelineError as error:
+        raise ValidationError({"texts": f"texts: {error}; shorten it"}) from None
+    banner.texts, banner.spec, banner.quality = texts, result.spec, result.report
+    pipeline.banner_files_save(banner=banner, image=image)
+    return banner
+
+
+def banner_texts_edit(*, banner: Banner, texts: dict, user) -> Banner:
+    """A marketer's text edit: checked, screened, re-rendered at once, logged with its edit distance."""
+    layout = banner.format.layout
+    edited = {**banner.texts, **_texts_check(layout=layout, texts=texts)}
+    copywriting.safety_check(fields={f"texts.{k}": v for k, v in edited.items()}, user=user, banner=banner)
+    layout_slots = {s.key for s in layout.text_slots}
+    if not any(edited.get(key, "").strip() for key in layout_slots):
+        raise ValidationError({"texts": "texts: a banner needs at least one text"})
+    banner_rerender(banner=banner, texts=edited, shorten=False)
+    banner.edit_distance = edit_distance(banner.generated_texts, banner.texts)
+    banner.save()
+    FeedbackEvent.objects.create(
+        banner=banner,
+        kind=FeedbackEvent.Kind.EDIT,
+        user=user,
+        payload={"texts": banner.texts, "edit_distance": banner.edit_distance},
+    )
+    return banner
+
+
+def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
+    """The same offer, texts and picture re-composed for another format ("one offer → every format")."""
+    layout = fmt.layout
+    slots = {slot.key: slot for slot in layout.text_slots}
+    texts = {}
+    for slot in layout.text_slots:
+        same = banner.texts.get(slot.key) or next(
+            (
+                banner.texts[k]
+                for k, s in banner.format.layout.text_slots_by_key().items()
+                if s.purpose == slot.purpose and banner.texts.get(k)
+            ),
+            "",
+        )
+        texts[slot.key] = truncate_words(same, slots[slot.key].max_chars) if slot.ai_filled else slot.default_text
+    resized = Banner(
+        task=banner.task,
+        campaign=banner.campaign,
+        format=fmt,
+        variant=banner.variant,
+        seed=banner.seed,
+        image_source=banner.image_source,
+        bank_image=banner.bank_image,
+        copy_stats={**banner.copy_stats, "resized_from": banner.pk},
+    )
+    resized.spec = {"elements": [e for e in banner.spec.get("elements", []) if e["type"] == "image"]}
+    resized.save()
+    banner_rerender(banner=resized, texts=texts, shorten=True)
+    resized.generated_texts = resized.texts
+    resized.save()
+    return resized
+
+
+def design_create(*, prompt: str, platform: str, fmt: Format, user, seed: int = 0) -> dict:
+    """Seed-000 /design: texts from the prompt, a bank picture, a composed spec (nothing is saved)."""
+    from mlcore.copy import CopyBrief
+
+    copywriting.safety_check(fields={"prompt": prompt}, user=user)
+    layout = fmt.layout
+    brief = CopyBrief(product="", description="", offer=prompt, tone="professional", platform=platform)
+    texts = copywriting.texts_write(brief=brief, slots=list(layout.text_slots)).texts
+    picture = pipeline.picture_choose(product_text=prompt, description="", seed=seed)
+    result, _, _ = pipeline.stage_render(campaign=None, layout=layout, texts=texts, picture=picture, palette=[])
+    return result.spec
+
+
+def spec_render(*, spec: dict, fmt: str = "png", quality: int = 90) -> bytes:
+    """Any valid spec → PNG/JPG bytes; SpecError or PipelineError name the bad field."""
+    from mlcore.render import encode, render
+    from mlcore.spec import validate_spec
+
+    validate_spec(spec)
+    return encode(render(spec, pipeline.spec_images(spec)), fmt, quality)

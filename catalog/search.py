@@ -27,7 +27,7 @@ class BankSearch:
 
 def texts_embed(texts: list[str]) -> np.ndarray:
     """Vectors of texts: computed here inside a worker, or by a `default` worker for a web request."""
-    if get_current_job() is not None:
+    if get_current_job() is not None or settings.EMBED_IN_PROCESS:
         from mlcore.embed import embedder
 
         return embedder(settings.EMBEDDER).encode(texts)

@@ -1,8 +1,9 @@
 """Reads of the catalog app: the two-stage, text-only bank search (seed 003), in SQL with pgvector.
 
 Stage 1 ranks pictures by how close their product hypotheses are to the product description
-(HNSW index on hypotheses, top 300 pictures); stage 2 reranks those by how close their caption is
-to the marketer's picture description. The picture is drawn from the top 10 with weights, seeded.
+(HNSW index on hypotheses: the 450 nearest hypotheses, at most 300 pictures; the seed's 900 =
+3 x 300 costs 4x the latency for the same top 10, see bench/bench_retrieval.py); stage 2 reranks
+those by how close their caption is to the marketer's picture description. The picture is drawn from the top 10 with weights, seeded.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def bank_rank(
 ) -> list[BankHit]:
     """The best `k` searchable pictures for a product vector (and a description vector)."""
     images = images or settings.BANK_STAGE1_IMAGES
-    candidates = images * HYPOTHESES_PER_IMAGE
+    candidates = settings.BANK_STAGE1_HYPOTHESES or images * HYPOTHESES_PER_IMAGE
     params = {"product": _vector(product), "candidates": candidates, "images": images, "k": k}
     with transaction.atomic(), connection.cursor() as cursor:
         # HNSW returns at most ef_search rows per scan: make room for every candidate.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from pathlib import Path
 
-from PIL import ImageFont
+from PIL import ImageFont, features
 
 KNOWN_FONTS = ("Montserrat", "Inter", "Roboto", "Noto Sans")
 
@@ -31,7 +31,9 @@ def font_file(family: str) -> Path:
 
 @lru_cache(maxsize=512)
 def load_font(family: str, weight: int, size: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.truetype(str(font_file(family)), size=size)
+    # Raqm shapes text (kerning, ligatures, Cyrillic) when Pillow has it; the basic engine otherwise.
+    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    font = ImageFont.truetype(str(font_file(family)), size=size, layout_engine=engine)
     axes = font.get_variation_axes()
     values = []
     for axis in axes:

@@ -71,6 +71,9 @@ class Layout:
     text_slots: tuple[TextSlot, ...]
     image_slots: tuple[ImageSlot, ...] = field(default_factory=tuple)
 
+    def text_slots_by_key(self) -> dict[str, TextSlot]:
+        return {slot.key: slot for slot in self.text_slots}
+
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         for slot in data["text_slots"] + data["image_slots"]:

@@ -1,39 +1,24 @@
-"""Design specs: compose (format + texts + pictures → spec) and render (spec → pixels).
+"""Render: a design spec → pixels. The spec alone decides the picture (plus the pictures its
+image elements name), so any valid spec renders the same wherever it comes from.
 
-The spec is the seed-000 contract: `{width, height, background, background_color, elements}`.
-`render` looks at nothing but the spec and the pictures it names, so any valid spec renders the
-same wherever it comes from.
+NumPy draws the background gradient, OpenCV resizes pictures and blurs their shadow, Pillow
+(with Raqm: kerning and shaping) draws the text.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
 from mlcore.fonts import load_font
-from mlcore.layout import Background, ImageSlot, Layout, TextSlot
 
 WHITE, INK = "#ffffff", "#111111"
-
-
-class TextDoesNotFit(ValueError):
-    """A text is too long for its slot even at the slot's minimum font size."""
-
-    def __init__(self, slots: list[str]):
-        super().__init__(f"text does not fit its box even at the minimum size: {', '.join(slots)}")
-        self.slots = slots
-
-
-@dataclass
-class ComposeResult:
-    spec: dict[str, Any]
-    report: dict[str, Any]
-    overflow: list[str] = field(default_factory=list)
+SHADOW_OPACITY = 0.28
 
 
 # -- colour -------------------------------------------------------------------------------------
@@ -41,16 +26,22 @@ class ComposeResult:
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")
-    return tuple(int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+def _linear(channel: np.ndarray) -> np.ndarray:
+    channel = channel / 255.0
+    return np.where(channel <= 0.03928, channel / 12.92, ((channel + 0.055) / 1.055) ** 2.4)
+
+
+def luminance(pixels: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of an (..., 3) array of sRGB values."""
+    linear = _linear(np.asarray(pixels, dtype=np.float64))
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
 
 
 def relative_luminance(rgb: tuple[float, float, float]) -> float:
-    def channel(value: float) -> float:
-        value /= 255.0
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return float(luminance(np.array(rgb)))
 
 
 def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
@@ -58,16 +49,24 @@ def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float])
     return (la + 0.05) / (lb + 0.05)
 
 
+def contrast_against(color: str, pixels: np.ndarray, percentile: float = 2.0) -> float:
+    """Contrast of a text colour against the pixels behind it: the worst few percent, not the mean."""
+    text = relative_luminance(hex_to_rgb(color))
+    behind = luminance(pixels.reshape(-1, 3))
+    ratios = (np.maximum(text, behind) + 0.05) / (np.minimum(text, behind) + 0.05)
+    return float(np.percentile(ratios, percentile))
+
+
 def required_contrast(font_size: int) -> float:
     """WCAG AA: 4.5 for body text, 3 for large text (24 px and up)."""
     return 3.0 if font_size >= 24 else 4.5
 
 
-# -- background ---------------------------------------------------------------------------------
+# -- background and pictures ------------------------------------------------------------------
 
 
 def background_pixels(width: int, height: int, background: dict[str, Any]) -> np.ndarray:
-    """H x W x 3 uint8 array of a solid or linear-gradient background (angle in degrees, 90 = top→bottom)."""
+    """H x W x 3 uint8 array: a solid colour or a linear gradient (angle in degrees, 90 = top→bottom)."""
     colors = [np.array(hex_to_rgb(c), dtype=np.float32) for c in background["colors"]]
     if background.get("type") != "gradient" or len(colors) < 2:
         return np.broadcast_to(colors[0].astype(np.uint8), (height, width, 3)).copy()
@@ -75,204 +74,131 @@ def background_pixels(width: int, height: int, background: dict[str, Any]) -> np
     dx, dy = math.cos(angle), math.sin(angle)
     xs = np.arange(width, dtype=np.float32)[None, :] - width / 2
     ys = np.arange(height, dtype=np.float32)[:, None] - height / 2
-    projection = xs * dx + ys * dy
     half = abs(width / 2 * dx) + abs(height / 2 * dy) or 1.0
-    t = ((projection / half) + 1) / 2
-    pixels = colors[0] * (1 - t[..., None]) + colors[1] * t[..., None]
-    return np.clip(pixels + 0.5, 0, 255).astype(np.uint8)
-
-
-# -- text ---------------------------------------------------------------------------------------
-
-
-def wrap_text(text: str, font, max_width: int) -> list[str] | None:
-    """Greedy word wrap; None when a single word is wider than the box."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        for word in paragraph.split():
-            candidate = f"{current} {word}".strip()
-            if font.getlength(candidate) <= max_width:
-                current = candidate
-                continue
-            if font.getlength(word) > max_width:
-                return None
-            lines.append(current)
-            current = word
-        lines.append(current)
-    return [line for line in lines if line] or [""]
-
-
-def fit_text(slot: TextSlot, text: str) -> tuple[int, list[str]] | None:
-    """Largest size from slot.size down to slot.min_size at which the wrapped text fits its box."""
-    _, _, width, height = slot.box
-    size = slot.size
-    while size >= slot.min_size:
-        font = load_font(slot.font, slot.weight, size)
-        lines = wrap_text(text, font, width)
-        if lines is not None and len(lines) * size * slot.line_height <= height + 0.5:
-            return size, lines
-        if size == slot.min_size:
-            return None
-        size = max(slot.min_size, int(size * 0.92))
-    return None
-
-
-# -- compose ------------------------------------------------------------------------------------
-
-
-def fit_picture(picture: Image.Image, slot: ImageSlot) -> tuple[int, int, int, int]:
-    """Box of the picture inside the slot, padding kept and aspect ratio unchanged, centred."""
-    x, y, w, h = slot.box
-    inner_w, inner_h = w - 2 * slot.padding, h - 2 * slot.padding
-    scale = min(inner_w / picture.width, inner_h / picture.height)
-    pw, ph = max(1, int(picture.width * scale)), max(1, int(picture.height * scale))
-    return x + (w - pw) // 2, y + (h - ph) // 2, pw, ph
+    t = np.clip((xs * dx + ys * dy) / half * 0.5 + 0.5, 0, 1)[..., None]
+    return (colors[0] * (1 - t) + colors[1] * t + 0.5).astype(np.uint8)
 
 
 def trim_margin(picture: Image.Image) -> Image.Image:
     """Cut a transparent (or white) margin so the object, not its canvas, fills the slot."""
     rgba = picture.convert("RGBA")
-    bbox = rgba.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
-    if bbox and bbox != (0, 0, rgba.width, rgba.height):
-        return rgba.crop(bbox)
-    if rgba.getchannel("A").getextrema()[0] == 255:  # opaque: trim near-white border
-        gray = rgba.convert("L").point(lambda v: 255 if v < 245 else 0)
-        bbox = gray.getbbox()
-        if bbox:
-            return rgba.crop(bbox)
-    return rgba
+    alpha = np.asarray(rgba.getchannel("A"))
+    if alpha.min() < 250:
+        mask = alpha > 8
+    else:  # opaque: the margin is near-white
+        mask = np.asarray(rgba.convert("L")) < 245
+    rows, cols = np.any(mask, axis=1), np.any(mask, axis=0)
+    if not rows.any():
+        return rgba
+    top, bottom = np.argmax(rows), len(rows) - np.argmax(rows[::-1])
+    left, right = np.argmax(cols), len(cols) - np.argmax(cols[::-1])
+    return rgba.crop((int(left), int(top), int(right), int(bottom)))
 
 
-def pick_text_color(
-    slot: TextSlot, behind: tuple[float, float, float], size: int, palette: list[str]
-) -> tuple[str, float]:
-    """The slot's colour if it reads well on what is behind it, else the best palette colour."""
-    candidates = ([slot.color] if slot.color else []) + palette + [WHITE, INK]
-    need = required_contrast(size)
-    for color in candidates:
-        ratio = contrast_ratio(hex_to_rgb(color), behind)
-        if ratio >= need:
-            return color, ratio
-    best = max(candidates, key=lambda c: contrast_ratio(hex_to_rgb(c), behind))
-    return best, contrast_ratio(hex_to_rgb(best), behind)
+def _composite(canvas: np.ndarray, layer: np.ndarray, x: int, y: int) -> None:
+    """Alpha-composite an RGBA float layer onto an RGB float canvas in place (clipped to the canvas)."""
+    h, w = layer.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, canvas.shape[1]), min(y + h, canvas.shape[0])
+    if x0 >= x1 or y0 >= y1:
+        return
+    part = layer[y0 - y : y1 - y, x0 - x : x1 - x]
+    alpha = part[..., 3:4] / 255.0
+    region = canvas[y0:y1, x0:x1]
+    region[:] = part[..., :3] * alpha + region * (1 - alpha)
 
 
-def compose(
-    layout: Layout,
-    texts: dict[str, str],
-    pictures: dict[str, tuple[str, Image.Image]],
-    palette: list[str] | None = None,
-    background: Background | None = None,
-) -> ComposeResult:
-    """Place every element of the format; `pictures` maps image slot → (src, picture)."""
-    palette = palette or []
-    bg = background or layout.background
-    background_json = {"type": bg.type, "colors": list(bg.colors), "angle": bg.angle}
-    bg_pixels = background_pixels(layout.width, layout.height, background_json)
-    elements: list[dict[str, Any]] = []
-    overflow: list[str] = []
-    report = {
-        "overlaps": 0,
-        "text_outside_box": 0,
-        "min_contrast": None,
-        "smallest_font": None,
-        "shrunk_share": 0.0,
-        "picture_coverage": 0.0,
-    }
-    for slot in layout.image_slots:
-        if slot.key not in pictures:
-            continue
-        src, picture = pictures[slot.key]
-        x, y, w, h = fit_picture(trim_margin(picture), slot)
-        elements.append({"type": "image", "slot": slot.key, "src": src, "x": x, "y": y, "width": w, "height": h})
-        report["picture_coverage"] = round(report["picture_coverage"] + w * h / (layout.width * layout.height), 4)
-    shrunk = 0
-    filled = [s for s in layout.text_slots if texts.get(s.key, "").strip()]
-    for slot in filled:
-        fitted = fit_text(slot, texts[slot.key].strip())
-        if fitted is None:
-            overflow.append(slot.key)
-            continue
-        size, lines = fitted
-        shrunk += size < slot.size
-        x, y, w, h = slot.box
-        behind = tuple(float(v) for v in bg_pixels[y : y + h, x : x + w].reshape(-1, 3).mean(axis=0))
-        color, ratio = pick_text_color(slot, behind, size, palette)
-        element = {
-            "type": "text",
-            "slot": slot.key,
-            "text": "\n".join(lines),
-            "x": x,
-            "y": y,
-            "width": w,
-            "height": h,
-            "fontSize": size,
-            "color": color,
-            "fontFamily": slot.font,
-            "fontWeight": slot.weight,
-            "align": slot.align,
-            "lineHeight": slot.line_height,
-        }
-        if ratio < required_contrast(size):
-            element["plate"] = "#000000b3" if relative_luminance(hex_to_rgb(color)) > 0.5 else "#ffffffd9"
-            ratio = required_contrast(size)
-        elements.append(element)
-        report["min_contrast"] = round(min(ratio, report["min_contrast"] or ratio), 2)
-        report["smallest_font"] = min(size, report["smallest_font"] or size)
-    report["shrunk_share"] = round(shrunk / len(filled), 3) if filled else 0.0
-    report["text_outside_box"] = len(overflow)
-    spec = {
-        "width": layout.width,
-        "height": layout.height,
-        "background": background_json,
-        "background_color": bg.colors[0],
-        "elements": elements,
-    }
-    return ComposeResult(spec=spec, report=report, overflow=overflow)
+def _draw_picture(canvas: np.ndarray, picture: Image.Image, element: dict) -> None:
+    rgba = np.asarray(trim_margin(picture), dtype=np.float32)
+    size = (element["width"], element["height"])
+    interpolation = cv2.INTER_AREA if size[0] < rgba.shape[1] else cv2.INTER_CUBIC
+    resized = np.clip(cv2.resize(rgba, size, interpolation=interpolation), 0, 255)
+    if element.get("shadow"):
+        radius = max(3, int(0.04 * max(size)) | 1)
+        pad = radius * 2
+        alpha = np.zeros((size[1] + 2 * pad, size[0] + 2 * pad), dtype=np.float32)
+        alpha[pad:-pad, pad:-pad] = resized[..., 3]
+        blurred = cv2.GaussianBlur(alpha, (0, 0), sigmaX=radius / 2) * SHADOW_OPACITY
+        shadow = np.zeros((*blurred.shape, 4), dtype=np.float32)
+        shadow[..., 3] = blurred
+        _composite(canvas, shadow, element["x"] - pad, element["y"] - pad + radius // 2)
+    _composite(canvas, resized, element["x"], element["y"])
 
 
-# -- render -------------------------------------------------------------------------------------
+# -- text ---------------------------------------------------------------------------------------
 
 
-def _draw_text(canvas: Image.Image, element: dict[str, Any]) -> None:
+def _plate_rgba(plate: str) -> tuple[int, int, int, int]:
+    return (*hex_to_rgb(plate[:7]), int(plate[7:9] or "ff", 16))
+
+
+def _draw_plate(canvas: Image.Image, element: dict) -> None:
+    x, y, w, h = element["x"], element["y"], element["width"], element["height"]
+    overlay = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(overlay).rounded_rectangle(
+        (0, 0, w - 1, h - 1), radius=max(2, element["fontSize"] // 3), fill=_plate_rgba(element["plate"])
+    )
+    canvas.alpha_composite(overlay, (x, y))
+
+
+def _draw_text(canvas: Image.Image, element: dict) -> None:
     font = load_font(element["fontFamily"], element.get("fontWeight", 700), element["fontSize"])
     draw = ImageDraw.Draw(canvas)
     x, y, w = element["x"], element["y"], element["width"]
     step = element["fontSize"] * element.get("lineHeight", 1.15)
-    plate = element.get("plate")
-    if plate:
-        overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-        rgba = (*hex_to_rgb(plate[:7]), int(plate[7:9] or "ff", 16))
-        ImageDraw.Draw(overlay).rounded_rectangle(
-            (x, y, x + w, y + element["height"]), radius=element["fontSize"] // 3, fill=rgba
-        )
-        canvas.alpha_composite(overlay)
     ascent = font.getmetrics()[0]
+    align = element.get("align", "left")
     for index, line in enumerate(element["text"].split("\n")):
         length = font.getlength(line)
-        offset = {"left": 0, "center": (w - length) / 2, "right": w - length}[element.get("align", "left")]
-        baseline = y + index * step + (step - element["fontSize"]) / 2 + ascent
+        offset = {"left": 0.0, "center": (w - length) / 2, "right": w - length}[align]
+        baseline = y + index * step + (step - element["fontSize"]) / 2 + ascent * 0.96
         draw.text((x + offset, baseline), line, font=font, fill=element["color"], anchor="ls")
 
 
-def render(spec: dict[str, Any], images: dict[str, Image.Image]) -> Image.Image:
-    """Pixels of a spec; `images` maps each image element's src to its picture."""
-    canvas = Image.fromarray(background_pixels(spec["width"], spec["height"], spec["background"])).convert("RGBA")
+# -- the whole spec -----------------------------------------------------------------------------
+
+
+def render_underlay(spec: dict, images: dict[str, Image.Image]) -> Image.Image:
+    """Everything but the glyphs: background, pictures and their shadows, text plates (RGBA)."""
+    canvas = background_pixels(spec["width"], spec["height"], spec["background"]).astype(np.float32)
     for element in spec["elements"]:
         if element["type"] == "image" and element["src"] in images:
-            picture = images[element["src"]].convert("RGBA")
-            picture = trim_margin(picture).resize((element["width"], element["height"]), Image.Resampling.LANCZOS)
-            canvas.alpha_composite(picture, (element["x"], element["y"]))
-        elif element["type"] == "text":
+            _draw_picture(canvas, images[element["src"]], element)
+    underlay = Image.fromarray(np.clip(canvas + 0.5, 0, 255).astype(np.uint8)).convert("RGBA")
+    for element in spec["elements"]:
+        if element["type"] == "text" and element.get("plate"):
+            _draw_plate(underlay, element)
+    return underlay
+
+
+def render(spec: dict, images: dict[str, Image.Image]) -> Image.Image:
+    """Pixels of a spec; `images` maps each image element's src to its picture."""
+    canvas = render_underlay(spec, images)
+    for element in spec["elements"]:
+        if element["type"] == "text" and element["text"].strip():
             _draw_text(canvas, element)
     return canvas.convert("RGB")
 
 
+def text_contrasts(spec: dict, images: dict[str, Image.Image] | None = None) -> list[tuple[str, float, float]]:
+    """(slot, contrast, required) of each text element, measured on the rendered pixels behind it."""
+    underlay = np.asarray(render_underlay(spec, images or {}).convert("RGB"))
+    found = []
+    for element in spec["elements"]:
+        if element["type"] != "text" or not element["text"].strip():
+            continue
+        x, y, w, h = element["x"], element["y"], element["width"], element["height"]
+        ratio = contrast_against(element["color"], underlay[y : y + h, x : x + w])
+        found.append((element.get("slot", ""), ratio, required_contrast(element["fontSize"])))
+    return found
+
+
 def encode(image: Image.Image, fmt: str = "png", quality: int = 90) -> bytes:
-    buffer = io.BytesIO()
+    """PNG (fast zlib level: banners are re-rendered often) or JPEG at the given quality."""
     if fmt == "png":
-        image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    else:
-        image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
+        _, data = cv2.imencode(
+            ".png", cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3]
+        )
+        return data.tobytes()
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
     return buffer.getvalue()

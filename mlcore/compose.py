@@ -24,6 +24,7 @@ from mlcore.render import (
     contrast_against,
     hex_to_rgb,
     relative_luminance,
+    render_underlay,
     required_contrast,
     text_contrasts,
     trim_margin,
@@ -133,7 +134,7 @@ def compose(
         size, lines = fitted
         shrunk += size < slot.size
         x, y, w, h = slot.box
-        behind = bg_pixels[y : y + h, x : x + w].reshape(-1, 3)
+        behind = bg_pixels[y : y + h, x : x + w]
         color, ratio = pick_text_color(slot, behind, size, palette)
         element = {
             "type": "text",
@@ -161,7 +162,17 @@ def compose(
         "background_color": bg.colors[0],
         "elements": elements,
     }
-    report = layout_report(spec, overflow=overflow, shrunk=shrunk, filled=len(filled), coverage=coverage)
+    # Pictures never sit under text; only their shadow could reach a text box, so they are drawn
+    # for the contrast check only when one's shadow margin touches a text box.
+    near = [
+        e
+        for e in elements
+        if e["type"] == "image" and any(boxes_overlap(_grown(e, 0.1), _box(t)) for t in elements if t["type"] == "text")
+    ]
+    underlay = render_underlay(spec, {src: picture for src, picture in pictures.values()} if near else {})
+    report = layout_report(
+        spec, overflow=overflow, shrunk=shrunk, filled=len(filled), coverage=coverage, underlay=underlay
+    )
     return ComposeResult(spec=spec, report=report, overflow=overflow)
 
 
@@ -169,7 +180,14 @@ def _box(element: dict) -> tuple[int, int, int, int]:
     return element["x"], element["y"], element["width"], element["height"]
 
 
-def layout_report(spec: dict, *, overflow: list[str], shrunk: int, filled: int, coverage: float) -> dict:
+def _grown(element: dict, share: float) -> tuple[int, int, int, int]:
+    grow = int(share * max(element["width"], element["height"]))
+    return element["x"] - grow, element["y"] - grow, element["width"] + 2 * grow, element["height"] + 2 * grow
+
+
+def layout_report(
+    spec: dict, *, overflow: list[str], shrunk: int, filled: int, coverage: float, underlay: Image.Image | None = None
+) -> dict:
     """What people should know about a layout: overlaps, overflow, contrast, type size, coverage."""
     elements = spec["elements"]
     overlaps = sum(1 for i, a in enumerate(elements) for b in elements[i + 1 :] if boxes_overlap(_box(a), _box(b)))
@@ -178,7 +196,7 @@ def layout_report(spec: dict, *, overflow: list[str], shrunk: int, filled: int, 
         for e in elements
         if e["x"] < 0 or e["y"] < 0 or e["x"] + e["width"] > spec["width"] or e["y"] + e["height"] > spec["height"]
     )
-    contrasts = text_contrasts(spec)
+    contrasts = text_contrasts(spec, underlay=underlay)
     sizes = [e["fontSize"] for e in elements if e["type"] == "text"]
     return {
         "overlaps": overlaps,

@@ -99,7 +99,7 @@ class Supervisor:
         return [sys.executable, str(BASE_DIR / "manage.py"), *args]
 
     def plan_children(self, env: dict[str, str]) -> None:
-        worker_class = "banners.worker.BannerWorker"
+        worker_class, model_worker = "banners.worker.BannerWorker", "banners.worker.ModelWorker"
         self.children.append(
             Child("worker default", self.manage("rqworker", "default", "--worker-class", worker_class), env)
         )
@@ -107,10 +107,10 @@ class Supervisor:
             gpu_env = dict(env, CUDA_VISIBLE_DEVICES=gpu) if gpu else env
             label = f"worker imagegen (GPU {gpu})" if gpu else "worker imagegen (CPU)"
             self.children.append(
-                Child(label, self.manage("rqworker", "imagegen", "--worker-class", worker_class), gpu_env)
+                Child(label, self.manage("rqworker", "imagegen", "--worker-class", model_worker), gpu_env)
             )
         self.children.append(
-            Child("worker segment", self.manage("rqworker", "segment", "--worker-class", worker_class), env)
+            Child("worker segment", self.manage("rqworker", "segment", "--worker-class", model_worker), env)
         )
         web = [
             sys.executable,

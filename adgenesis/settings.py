@@ -227,6 +227,15 @@ EMBED_IN_PROCESS = envbool("ADGENESIS_EMBED_IN_PROCESS", default=False)
 # Workers load their models when they start (not per job); tests switch it off for speed.
 WORKER_PRELOAD = envbool("ADGENESIS_WORKER_PRELOAD", default=True)
 
+# AI pictures (imagegen workers, one per GPU) and cut-out (segment workers). Local paths only.
+QWEN_IMAGE_PATH = env.str("ADGENESIS_QWEN_IMAGE_PATH", default="")
+LIGHTNING_LORA_PATH = env.str("ADGENESIS_LIGHTNING_LORA_PATH", default="")
+BIREFNET_ONNX = env.str("ADGENESIS_BIREFNET_ONNX", default="")
+IMAGE_SIZE = env.int("ADGENESIS_IMAGE_SIZE", default=1328)
+IMAGE_STEPS = env.int("ADGENESIS_IMAGE_STEPS", default=50)
+IMAGE_LIGHTNING_STEPS = env.int("ADGENESIS_IMAGE_LIGHTNING_STEPS", default=8)
+IMAGE_TRUE_CFG = env.float("ADGENESIS_IMAGE_TRUE_CFG", default=4.0)
+
 # Pipeline limits
 MAX_OFFER_CHARS = env.int("ADGENESIS_MAX_OFFER_CHARS", default=1000)
 MAX_VARIANTS = 4

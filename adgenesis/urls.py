@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from adgenesis.api import api_root
 from banners import api as banners_api
+from banners import metrics_views
 from banners import views as banners_views
 from catalog import api as catalog_api
 from catalog import views as catalog_views
@@ -16,30 +17,48 @@ router.register("formats", banners_api.FormatViewSet, basename="format")
 router.register("campaigns", banners_api.CampaignViewSet, basename="campaign")
 router.register("banners", banners_api.BannerViewSet, basename="banner")
 
+
+def _edit(action: str):
+    return banners_api.BannerEditViewSet.as_view({"post": action})
+
+
 api_v1 = [
     path("", api_root, name="api-root"),
     re_path(r"^campaigns/create/?$", banners_api.CampaignCreateView.as_view(), name="campaign-create"),
-    re_path(r"^generate/?$", banners_api.GenerateView.as_view(), name="generate"),
+    re_path(r"^generate/?$", banners_api.GenerateView.as_view(), name="api-generate"),
     re_path(r"^generate-text/?$", banners_api.GenerateTextView.as_view(), name="generate-text"),
     re_path(r"^tasks/(?P<task_id>[^/]+)/?$", banners_api.TaskView.as_view(), name="task-detail"),
     re_path(r"^design/?$", banners_api.DesignView.as_view(), name="design"),
     re_path(r"^render/?$", banners_api.RenderView.as_view(), name="render"),
-    re_path(
-        r"^banners/(?P<pk>\d+)/texts/?$", banners_api.BannerEditViewSet.as_view({"post": "texts"}), name="banner-texts"
-    ),
-    re_path(
-        r"^banners/(?P<pk>\d+)/resize/?$",
-        banners_api.BannerEditViewSet.as_view({"post": "resize"}),
-        name="banner-resize",
-    ),
+    re_path(r"^feedback/?$", banners_api.FeedbackView.as_view(), name="feedback"),
+    re_path(r"^banners/(?P<pk>\d+)/texts/?$", _edit("texts"), name="api-banner-texts"),
+    re_path(r"^banners/(?P<pk>\d+)/resize/?$", _edit("resize"), name="api-banner-resize"),
+    re_path(r"^banners/(?P<pk>\d+)/regenerate/?$", _edit("regenerate"), name="api-banner-regenerate"),
     re_path(r"^bank/search/?$", catalog_api.BankSearchView.as_view(), name="bank-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),
 ]
 
-urlpatterns = [
+pages = [
     path("", banners_views.home, name="home"),
+    path("generate/", banners_views.generate, name="generate"),
+    path("tasks/<uuid:task_id>/", banners_views.task_page, name="task"),
+    path("tasks/<uuid:task_id>/progress/", banners_views.task_progress, name="task-progress"),
+    path("history/", banners_views.history, name="history"),
+    path("metrics/", metrics_views.dashboard, name="metrics"),
+    path("metrics.csv", metrics_views.export_csv, name="metrics-csv"),
+    path("b/<int:pk>/", banners_views.banner_card, name="banner-card"),
+    path("b/<int:pk>/poll/", banners_views.banner_poll, name="banner-poll"),
+    path("b/<int:pk>/download/<str:kind>/", banners_views.banner_download, name="banner-download"),
+    path("b/<int:pk>/texts/", banners_views.banner_edit, name="banner-edit"),
+    path("b/<int:pk>/regenerate/<str:part>/", banners_views.banner_regenerate, name="banner-regenerate"),
+    path("b/<int:pk>/resize/", banners_views.banner_resize, name="banner-resize"),
+    path("b/<int:pk>/report/", banners_views.banner_report, name="banner-report"),
+]
+
+urlpatterns = [
+    *pages,
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -148,7 +148,10 @@ class BannerSerializer(serializers.ModelSerializer):
             "bank_image",
             "approval",
             "copy_stats",
+            "picture_info",
+            "edit_distance",
             "created_at",
+            "updated_at",
         ]
 
     def _file_url(self, banner: Banner, kind: str) -> str | None:
@@ -213,6 +216,7 @@ class BannerViewSet(viewsets.ReadOnlyModelViewSet):
         if not field:
             raise Http404(f"Banner {banner.pk} has no {kind} file yet.")
         filename = f"adgenesis-{banner.pk}-{banner.format.slug}.{kind}"
+        services.feedback_record(banner=banner, kind="download", user=self.request.user, payload={"file": kind})
         return FileResponse(field.open("rb"), content_type=content_type, filename=filename)
 
     @extend_schema(responses={(200, "image/png"): bytes})
@@ -348,3 +352,63 @@ class BannerEditViewSet(viewsets.GenericViewSet):
         resized = [services.banner_resize(banner=self.get_object(), fmt=fmt, user=request.user) for fmt in formats]
         data = BannerSerializer(resized, many=True, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer("RegenerateRequest", {"part": serializers.ChoiceField(choices=["text", "image"])}),
+        responses={
+            202: inline_serializer(
+                "RegenerationQueued",
+                {
+                    "banner": serializers.IntegerField(),
+                    "part": serializers.CharField(),
+                    "status": serializers.CharField(),
+                    "poll": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def regenerate(self, request, pk=None):
+        """Queue new texts or a new picture for the banner (202); poll the banner for the result."""
+        part = request.data.get("part") if isinstance(request.data, dict) else None
+        if part not in ("text", "image"):
+            raise serializers.ValidationError({"part": ["part: text or image"]})
+        banner = self.get_object()
+        services.banner_regenerate_start(banner=banner, part=part, user=request.user)
+        return Response(
+            {
+                "banner": banner.pk,
+                "part": part,
+                "status": "queued",
+                "poll": reverse("banner-detail", args=[banner.pk], request=request),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class FeedbackSerializer(serializers.Serializer):
+    banner = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["download", "edit", "regenerate_text", "regenerate_image", "bug_report"])
+    payload = serializers.DictField(required=False, default=dict)
+
+
+class FeedbackView(APIView):
+    """Log what happened to a banner: download, edit, re-rolls, bug reports (prompt, seed, texts and spec
+    are attached to a bug report automatically)."""
+
+    @extend_schema(
+        request=FeedbackSerializer,
+        responses={
+            201: inline_serializer(
+                "FeedbackLogged", {"id": serializers.IntegerField(), "kind": serializers.CharField()}
+            )
+        },
+    )
+    def post(self, request):
+        serializer = FeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        banner = selectors.banners_visible_to(request.user).filter(pk=data["banner"]).first()
+        if banner is None:
+            raise Http404(f"No banner {data['banner']} of yours.")
+        event = services.feedback_record(banner=banner, kind=data["kind"], user=request.user, payload=data["payload"])
+        return Response({"id": event.pk, "kind": event.kind}, status=status.HTTP_201_CREATED)

@@ -15,5 +15,7 @@ class BannersConfig(AppConfig):
     verbose_name = "Banners: formats, campaigns, generations"
 
     def ready(self) -> None:
+        from banners import imaging  # noqa: F401  (registers the model system check)
+
         # A flush (tests, `manage.py flush`) empties the groups; post_migrate puts them back.
         post_migrate.connect(_groups_ensure, sender=self)

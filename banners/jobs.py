@@ -6,9 +6,11 @@ import logging
 
 import django_rq
 from django.conf import settings
-from rq import Callback, Retry
+from rq import Callback, Queue, Retry
 
 from banners import services
+from banners.pipeline import PipelineError
+from mlcore.imagegen import ImageGenerationFailed, ModelNotConfigured
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 1  # a worker that dies mid-job gets one more try on another worker
@@ -36,6 +38,49 @@ def task_run(task_id: str) -> str:
     return services.task_run(task_id=task_id).status
 
 
+AI_STEPS = [("imagegen", "task_pictures"), ("segment", "task_cutouts"), ("default", "task_render")]
+
+
+def enqueue_step(queue: str, step: str, *, task_id) -> None:
+    """An AI-mode step of a task on its queue (plain RQ: the step before has committed its work)."""
+    timeout = settings.IMAGE_JOB_TIMEOUT if queue == "imagegen" else settings.JOB_TIMEOUT
+    Queue(queue, connection=django_rq.get_connection(queue)).enqueue(
+        f"banners.jobs.{step}",
+        str(task_id),
+        job_id=f"{step}-{task_id}",
+        meta={"task_id": str(task_id)},
+        job_timeout=timeout,
+        retry=Retry(max=MAX_RETRIES),
+        on_failure=Callback(task_job_failed),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def _step(name: str, task_id: str) -> str:
+    from banners import ai
+
+    getattr(ai, name)(task_id=task_id)
+    names = [step for _, step in AI_STEPS]
+    following = names.index(name) + 1
+    if following < len(AI_STEPS):
+        queue, step = AI_STEPS[following]
+        enqueue_step(queue, step, task_id=task_id)
+    return name
+
+
+def task_pictures(task_id: str) -> str:
+    return _step("task_pictures", task_id)
+
+
+def task_cutouts(task_id: str) -> str:
+    return _step("task_cutouts", task_id)
+
+
+def task_render(task_id: str) -> str:
+    return _step("task_render", task_id)
+
+
 def failure_reason(exc_type, exc_value) -> str:
     """A sentence for the marketer; the traceback stays in the worker log and RQ's failed registry."""
     from rq.exceptions import AbandonedJobError
@@ -45,6 +90,8 @@ def failure_reason(exc_type, exc_value) -> str:
         return f"the generation took longer than its {settings.JOB_TIMEOUT} s limit and was stopped"
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
         return "the worker running this generation stopped in the middle of it"
+    if exc_type is not None and issubclass(exc_type, (ModelNotConfigured, ImageGenerationFailed, PipelineError)):
+        return str(exc_value)
     return f"internal error in the worker ({getattr(exc_type, '__name__', 'error')}: {exc_value})"
 
 
@@ -62,3 +109,13 @@ def record_failure(job, reason: str) -> None:
         services.task_retry(task_id=task_id, reason=reason)
     else:
         services.task_fail(task_id=task_id, reason=reason)
+
+
+def enqueue_regenerate(*, banner_id: int, part: str, user_id: int) -> None:
+    django_rq.get_queue("default").enqueue(
+        banner_regenerate, banner_id, part, user_id, job_timeout=settings.JOB_TIMEOUT, result_ttl=600
+    )
+
+
+def banner_regenerate(banner_id: int, part: str, user_id: int) -> int:
+    return services.banner_regenerate(banner_id=banner_id, part=part, user_id=user_id).pk

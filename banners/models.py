@@ -110,6 +110,13 @@ class GenerationTask(models.Model):
     image_mode = models.CharField(max_length=10, choices=ImageMode, default=ImageMode.BANK)
     image_descriptions = models.JSONField(default=dict, blank=True)
     variants = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(4)])
+    style = models.ForeignKey(
+        "catalog.StyleAdapter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Style LoRA for AI pictures; the first approved one when empty.",
+    )
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING, db_index=True)
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
@@ -160,6 +167,11 @@ class Banner(models.Model):
     bank_image = models.ForeignKey("catalog.BankImage", null=True, blank=True, on_delete=models.SET_NULL)
     quality = models.JSONField(default=dict, blank=True)
     copy_stats = models.JSONField(default=dict, blank=True)
+    picture_info = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the picture was made: prompt, seed, style, steps, cut-out method, seconds.",
+    )
     approval = models.CharField(max_length=10, choices=Approval, default=Approval.PENDING, db_index=True)
     edit_distance = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

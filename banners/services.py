@@ -75,8 +75,12 @@ def generation_start(
     variants: int = 1,
 ) -> GenerationTask:
     """Create the task row and enqueue its job; returns at once. Picture descriptions are screened."""
-    from banners import jobs
+    from banners import imaging, jobs
 
+    if image_mode == ImageMode.AI:
+        reason = imaging.ai_unavailable_reason()
+        if reason:
+            raise ValidationError({"image_mode": f"image_mode: {reason}"})
     copywriting.safety_check(
         fields={f"image_descriptions.{k}": v for k, v in (image_descriptions or {}).items()}, user=user
     )
@@ -172,6 +176,8 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
     try:
         _progress(task, "safety", 0, len(work))
         pipeline.stage_safety(campaign=task.campaign, image_descriptions=task.image_descriptions, user=task.created_by)
+        if task.image_mode == ImageMode.AI:
+            return _ai_start(task, work)
         for index, (fmt, variant) in enumerate(work):
 
             def step(name: str, index: int = index) -> None:
@@ -187,6 +193,19 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
     task.progress = {"step": "done", "percent": 100}
     task.timings = {**totals, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
     task.save(update_fields=["status", "finished_at", "progress", "timings"])
+    return task
+
+
+def _ai_start(task: GenerationTask, work: list) -> GenerationTask:
+    """AI mode: texts now, then the picture, cut-out and render jobs on their own queues."""
+    from banners import ai, imaging, jobs
+
+    reason = imaging.ai_unavailable_reason()
+    if reason:
+        return task_fail(task_id=task.pk, reason=reason)
+    ai.task_texts(task=task, work=work)
+    queue, step = jobs.AI_STEPS[0]
+    jobs.enqueue_step(queue, step, task_id=task.pk)
     return task
 
 
@@ -353,3 +372,70 @@ def spec_render(*, spec: dict, fmt: str = "png", quality: int = 90) -> bytes:
 
     validate_spec(spec)
     return encode(render(spec, pipeline.spec_images(spec)), fmt, quality)
+
+
+def feedback_record(*, banner: Banner, kind: str, user, payload: dict | None = None) -> FeedbackEvent:
+    if kind not in FeedbackEvent.Kind.values:
+        raise ValidationError({"kind": f"kind: one of {', '.join(FeedbackEvent.Kind.values)}"})
+    if kind == FeedbackEvent.Kind.BUG_REPORT:
+        # A bug report carries everything needed to reproduce the banner.
+        payload = {
+            **(payload or {}),
+            "offer": banner.campaign.offer,
+            "seed": banner.seed,
+            "texts": banner.texts,
+            "spec": banner.spec,
+            "picture_info": banner.picture_info,
+            "format": banner.format.slug,
+        }
+    return FeedbackEvent.objects.create(banner=banner, kind=kind, user=user, payload=payload or {})
+
+
+def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) -> Banner:
+    """New texts (another variant) or a new bank picture (another seed) for one banner; on a worker."""
+    banner = Banner.objects.select_related("campaign__product__brand_kit", "format").get(pk=banner_id)
+    layout = banner.format.layout
+    if part == "text":
+        variant = banner.copy_stats.get("regenerations", 0) + banner.variant + 1
+        copy = pipeline.stage_texts(campaign=banner.campaign, layout=layout, variant=variant)
+        banner.copy_stats = {
+            **copy.stats,
+            "writer": copy.writer,
+            "regenerations": banner.copy_stats.get("regenerations", 0) + 1,
+        }
+        banner_rerender(banner=banner, texts=copy.texts, shorten=True)
+        banner.generated_texts = banner.texts
+        banner.edit_distance = 0
+    else:
+        banner.seed = zlib.crc32(f"{banner.pk}:{banner.seed}:picture".encode())
+        product = banner.campaign.product
+        picture = pipeline.picture_choose(
+            product_text=f"{product.name}. {product.description}",
+            description=banner.picture_info.get("description", ""),
+            seed=banner.seed,
+        )
+        result, texts, image = pipeline.stage_render(
+            campaign=banner.campaign,
+            layout=layout,
+            texts=banner.texts,
+            picture=picture,
+            palette=brand_palette(banner.campaign),
+        )
+        banner.texts, banner.spec, banner.quality = texts, result.spec, result.report
+        banner.bank_image = picture.bank_image if picture else None
+        pipeline.banner_files_save(banner=banner, image=image)
+    banner.save()
+    return banner
+
+
+def banner_regenerate_start(*, banner: Banner, part: str, user) -> None:
+    """Log the re-roll and queue it; the page and the API poll the banner for the new version."""
+    from banners import jobs
+
+    if part not in ("text", "image"):
+        raise ValidationError({"part": "part: text or image"})
+    kind = FeedbackEvent.Kind.REGENERATE_TEXT if part == "text" else FeedbackEvent.Kind.REGENERATE_IMAGE
+    FeedbackEvent.objects.create(
+        banner=banner, kind=kind, user=user, payload={"previous_texts": banner.texts, "previous_seed": banner.seed}
+    )
+    jobs.enqueue_regenerate(banner_id=banner.pk, part=part, user_id=user.pk)

@@ -1,4 +1,7 @@
-"""Pages of the banners app (the marketer pages grow here) and authenticated media files."""
+"""Marketer pages: generate, watch progress, edit/download/regenerate/resize/report, history.
+
+Server-rendered; htmx (vendored) swaps fragments for live progress and in-place banner updates.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,214 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from banners import selectors
-from banners.models import Format, GenerationTask
-from catalog.models import BankImage, Product
+from banners import copywriting, selectors, services
+from banners.forms import GenerateForm, HistoryFilter, ResizeForm, TextsForm
+from banners.models import Banner, FeedbackEvent, GenerationTask
+
+
+def _banner_for(request, pk: int) -> Banner:
+    return get_object_or_404(selectors.banners_visible_to(request.user), pk=pk)
+
+
+def _add_errors(form, error: ValidationError, default_field: str) -> None:
+    for field, messages_ in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+        name = field.split(".")[0] if field else default_field
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
 
 
 @login_required
 def home(request):
-    context = {
-        "products": Product.objects.count(),
-        "formats": Format.objects.active().count(),
-        "bank_images": BankImage.objects.searchable().count(),
-        "banners": selectors.banners_visible_to(request.user).order_by("-created_at")[:12],
-        "tasks": GenerationTask.objects.filter(campaign__in=selectors.campaigns_visible_to(request.user)).count(),
-    }
-    return render(request, "banners/home.html", context)
+    return redirect("generate")
+
+
+@login_required
+def generate(request):
+    form = GenerateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        descriptions = {"hero": data["picture_description"]} if data["picture_description"].strip() else {}
+        try:
+            campaign = services.campaign_create(
+                owner=request.user,
+                product=data["product"],
+                offer=data["offer"],
+                tone=data["tone"],
+                platform=data["platform"],
+            )
+            task = services.generation_start(
+                campaign=campaign,
+                formats=list(data["formats"]),
+                user=request.user,
+                image_mode=data["image_mode"],
+                image_descriptions=descriptions,
+                variants=data["variants"],
+            )
+        except copywriting.UnsafeInput as error:
+            field = "offer" if error.field == "offer" else "picture_description"
+            form.add_error(field, f"Refused by the safety check: {error.verdict.reason}.")
+        except ValidationError as error:
+            _add_errors(form, error, "offer")
+        else:
+            return redirect("task", task_id=task.pk)
+    return render(request, "banners/generate.html", {"form": form})
+
+
+@login_required
+def task_page(request, task_id):
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    return render(request, "banners/task.html", {"task": task, **_task_context(task)})
+
+
+def _task_context(task: GenerationTask) -> dict:
+    steps = [(step, GenerationTask.STEPS.index(step) < _step_index(task)) for step in GenerationTask.STEPS]
+    banners = task.banners.select_related("format", "campaign").order_by("format__width", "variant")
+    return {"steps": steps, "banners": banners if task.is_finished else [], "resize_form": ResizeForm()}
+
+
+def _step_index(task: GenerationTask) -> int:
+    step = task.progress.get("step", "")
+    if step == "done":
+        return len(GenerationTask.STEPS)
+    return GenerationTask.STEPS.index(step) if step in GenerationTask.STEPS else 0
+
+
+@login_required
+def task_progress(request, task_id):
+    """htmx fragment polled every second until the task is finished."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    return render(request, "banners/_progress.html", {"task": task, **_task_context(task)})
+
+
+@login_required
+def banner_card(request, pk: int):
+    banner = _banner_for(request, pk)
+    return render(request, "banners/_banner.html", {"banner": banner, "resize_form": ResizeForm()})
+
+
+@login_required
+def banner_download(request, pk: int, kind: str):
+    banner = _banner_for(request, pk)
+    field = getattr(banner, kind, None) if kind in ("png", "jpg") else None
+    if not field:
+        raise Http404("No such file.")
+    services.feedback_record(
+        banner=banner,
+        kind=FeedbackEvent.Kind.DOWNLOAD,
+        user=request.user,
+        payload={"file": kind, "edit_distance": banner.edit_distance},
+    )
+    filename = f"adgenesis-{banner.pk}-{banner.format.slug}.{kind}"
+    return FileResponse(field.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def banner_edit(request, pk: int):
+    banner = _banner_for(request, pk)
+    form = TextsForm(request.POST, banner=banner)
+    error = ""
+    if form.is_valid():
+        try:
+            banner = services.banner_texts_edit(banner=banner, texts=form.cleaned_data, user=request.user)
+        except copywriting.UnsafeInput as refused:
+            error = f"Refused by the safety check: {refused.verdict.reason}."
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+    else:
+        error = " ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+    return render(
+        request,
+        "banners/_banner.html",
+        {"banner": banner, "resize_form": ResizeForm(), "edit_error": error, "edit_form": form if error else None},
+    )
+
+
+@login_required
+@require_POST
+def banner_regenerate(request, pk: int, part: str):
+    banner = _banner_for(request, pk)
+    services.banner_regenerate_start(banner=banner, part=part, user=request.user)
+    return render(
+        request,
+        "banners/_banner.html",
+        {"banner": banner, "resize_form": ResizeForm(), "regenerating": part, "since": banner.updated_at.isoformat()},
+    )
+
+
+@login_required
+def banner_poll(request, pk: int):
+    """htmx: the card again once the banner changed after `since` (a regeneration finished)."""
+    banner = _banner_for(request, pk)
+    if banner.updated_at.isoformat() == request.GET.get("since"):
+        return render(
+            request,
+            "banners/_banner.html",
+            {
+                "banner": banner,
+                "resize_form": ResizeForm(),
+                "regenerating": request.GET.get("part", "text"),
+                "since": request.GET.get("since"),
+            },
+        )
+    return render(request, "banners/_banner.html", {"banner": banner, "resize_form": ResizeForm()})
+
+
+@login_required
+@require_POST
+def banner_resize(request, pk: int):
+    banner = _banner_for(request, pk)
+    form = ResizeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose a format.", status=400)
+    resized = services.banner_resize(banner=banner, fmt=form.cleaned_data["format"], user=request.user)
+    return render(request, "banners/_banner.html", {"banner": resized, "resize_form": ResizeForm()})
+
+
+@login_required
+@require_POST
+def banner_report(request, pk: int):
+    banner = _banner_for(request, pk)
+    services.feedback_record(
+        banner=banner,
+        kind=FeedbackEvent.Kind.BUG_REPORT,
+        user=request.user,
+        payload={"message": request.POST.get("message", "")[:2000]},
+    )
+    messages.success(request, "Thanks: the problem was reported with this banner's prompt, seed, texts and spec.")
+    return render(request, "banners/_banner.html", {"banner": banner, "resize_form": ResizeForm(), "reported": True})
+
+
+@login_required
+def history(request):
+    form = HistoryFilter(request.GET or None)
+    banners = selectors.banners_visible_to(request.user).select_related("campaign__product", "format", "task")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["product"]:
+            banners = banners.filter(campaign__product=data["product"])
+        if data["format"]:
+            banners = banners.filter(format=data["format"])
+        if data["q"]:
+            banners = banners.filter(Q(campaign__offer__icontains=data["q"]) | Q(texts__icontains=data["q"]))
+    tasks = GenerationTask.objects.filter(campaign__in=selectors.campaigns_visible_to(request.user))
+    return render(
+        request,
+        "banners/history.html",
+        {
+            "form": form,
+            "banners": banners.order_by("-created_at")[:60],
+            "tasks": tasks.select_related("campaign__product").order_by("-created_at")[:20],
+        },
+    )
 
 
 @login_required

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import connections
-from rq import Worker
+from rq import SimpleWorker, Worker
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +39,23 @@ class BannerWorker(Worker):
         finally:
             # The next work-horse is forked from this process: it must not inherit a connection.
             connections.close_all()
+
+
+class ModelWorker(SimpleWorker):
+    """For the `imagegen` and `segment` queues: runs jobs in this process (no fork), so the image
+    model (on its GPU) and the cut-out session are loaded once when the worker starts."""
+
+    def work(self, *args, **kwargs):
+        if settings.WORKER_PRELOAD:
+            self.preload_models()
+        return super().work(*args, **kwargs)
+
+    def preload_models(self) -> None:
+        from banners import imaging
+
+        queues = self.queue_names()
+        if "imagegen" in queues and imaging.ai_unavailable_reason() is None:
+            log.info("image model loaded: %s", imaging.generator().status())
+        if "segment" in queues and settings.BIREFNET_ONNX:
+            imaging.birefnet()
+            log.info("BiRefNet session created from %s", settings.BIREFNET_ONNX)

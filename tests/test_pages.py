@@ -13,9 +13,9 @@ def test_home_requires_login(client, db):
 def test_login_page_and_home_after_login(client, marketer):
     assert client.get("/accounts/login/").status_code == 200
     assert client.post("/accounts/login/", {"username": "alice", "password": "pw-alice"}).status_code == 302
-    response = client.get("/")
-    assert response.status_code == 200
-    assert "alice" in response.content.decode()
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/generate/"
+    assert "Hello, alice" in response.content.decode()
 
 
 def test_media_needs_login_and_banner_files_need_access(client, marketer, other_marketer):
@@ -40,6 +40,6 @@ def test_header_sso_logs_the_proxy_user_in(client, marketer, settings):
     settings.SSO_HEADER = "X-Forwarded-User"
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "adgenesis.sso.HeaderSSOMiddleware"]
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.RemoteUserBackend"]
-    response = client.get("/", headers={"X-Forwarded-User": "alice"})
+    response = client.get("/generate/", headers={"X-Forwarded-User": "alice"})
     assert response.status_code == 200
     assert "Hello, alice" in response.content.decode()

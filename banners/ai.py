@@ -1,0 +1,172 @@
+"""AI-mode generation across the queues: texts (default) → pictures (imagegen, one per variant,
+shared by every format of that variant) → cut-outs (segment) → layout and render (default).
+
+Each step is a service run by the RQ job of the same name; each enqueues the next. A picture is
+saved as a pending bank picture (source "ai"), so designers approve what the AI drew.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from banners import copywriting, imaging, pipeline
+from banners.models import Banner, GenerationTask
+from catalog.models import BankImage, StyleAdapter
+from mlcore import imagegen, imageprompt
+
+
+def _style_for(task: GenerationTask) -> StyleAdapter | None:
+    return task.style or StyleAdapter.objects.filter(approved=True).order_by("name").first()
+
+
+def variant_seed(task: GenerationTask, variant: int) -> int:
+    return zlib.crc32(f"{task.pk}:picture:{variant}".encode())
+
+
+def _progress(task: GenerationTask, step: str, percent: int) -> None:
+    task.progress = {"step": step, "percent": percent}
+    task.save(update_fields=["progress"])
+
+
+def task_texts(*, task: GenerationTask, work: list) -> None:
+    """Draft banners with their texts; pictures follow on the GPU queue."""
+    for index, (fmt, variant) in enumerate(work):
+        _progress(task, "texts", int(25 * index / max(len(work), 1)))
+        copy = pipeline.stage_texts(campaign=task.campaign, layout=fmt.layout, variant=variant)
+        Banner.objects.create(
+            task=task,
+            campaign=task.campaign,
+            format=fmt,
+            variant=variant,
+            texts=copy.texts,
+            generated_texts=copy.texts,
+            seed=variant_seed(task, variant),
+            image_source=task.image_mode,
+            copy_stats={**copy.stats, "writer": copy.writer},
+        )
+
+
+def _request(seed: int, prompt: str) -> imagegen.ImageRequest:
+    lightning = bool(settings.LIGHTNING_LORA_PATH)
+    return imagegen.ImageRequest(
+        prompt=prompt,
+        negative_prompt=imageprompt.NEGATIVE,
+        width=settings.IMAGE_SIZE,
+        height=settings.IMAGE_SIZE,
+        steps=settings.IMAGE_LIGHTNING_STEPS if lightning else settings.IMAGE_STEPS,
+        true_cfg_scale=1.0 if lightning else settings.IMAGE_TRUE_CFG,
+        seed=seed,
+    )
+
+
+def task_pictures(*, task_id) -> GenerationTask:
+    """On an imagegen worker: one picture per variant with the style LoRA, saved as pending bank pictures."""
+    task = GenerationTask.objects.select_related("campaign__product", "style").get(pk=task_id)
+    style = _style_for(task)
+    adapter = (
+        imagegen.StyleLoRA(
+            name=f"style-{style.pk}", path=style.lora_path, scale=style.scale, trigger_words=style.trigger_words
+        )
+        if style
+        else None
+    )
+    product = task.campaign.product
+    descriptions = task.image_descriptions or {}
+    for variant in range(1, task.variants + 1):
+        _progress(task, "picture", 25 + int(35 * (variant - 1) / task.variants))
+        prompt, how = imageprompt.picture_prompt(
+            copywriting.llm_client(),
+            product=product.name,
+            description=product.description,
+            offer=task.campaign.offer,
+            picture_description=next(iter(descriptions.values()), ""),
+            captions=style.captions if style else (),
+            trigger_words=style.trigger_words if style else "",
+        )
+        seed = variant_seed(task, variant)
+        made = imaging.generator().generate(_request(seed, prompt), adapter)
+        buffer = io.BytesIO()
+        made.image.save(buffer, format="PNG")
+        picture = BankImage(
+            source=BankImage.Source.AI,
+            status=BankImage.Status.PENDING,
+            caption=prompt,
+            name=f"AI: {product.name} (task {str(task.pk)[:8]}, variant {variant})",
+            width=made.image.width,
+            height=made.image.height,
+        )
+        picture.file.save(f"ai-{task.pk}-{variant}.png", ContentFile(buffer.getvalue()), save=False)
+        picture.save()
+        info = {
+            "prompt": prompt,
+            "prompt_written_by": how,
+            "seed": seed,
+            "style": style.name if style else None,
+            "steps": made.request.steps,
+            "size": [made.request.width, made.request.height],
+            "true_cfg_scale": made.request.true_cfg_scale,
+            "generation_seconds": round(made.seconds, 2),
+            "retried_smaller": made.retried_smaller,
+        }
+        task.banners.filter(variant=variant).update(bank_image=picture, picture_info=info)
+    return task
+
+
+def task_cutouts(*, task_id) -> GenerationTask:
+    """On a segment worker: the background of each AI picture made transparent (BiRefNet or the matte)."""
+    task = GenerationTask.objects.get(pk=task_id)
+    pictures = BankImage.objects.filter(banner__task=task).distinct()
+    for index, picture in enumerate(pictures):
+        _progress(task, "cutout", 60 + int(20 * index / max(len(pictures), 1)))
+        started = time.perf_counter()
+        cut = imaging.cut_out(pipeline.picture_open(picture.file))
+        buffer = io.BytesIO()
+        cut.image.save(buffer, format="PNG")
+        picture.file.save(f"ai-{task.pk}-cutout.png", ContentFile(buffer.getvalue()), save=True)
+        for banner in task.banners.filter(bank_image=picture):
+            banner.picture_info = {
+                **banner.picture_info,
+                "cutout": cut.method,
+                "cutout_seconds": round(time.perf_counter() - started, 2),
+            }
+            banner.save(update_fields=["picture_info"])
+    return task
+
+
+def task_render(*, task_id) -> GenerationTask:
+    """Back on a default worker: lay out and render every banner of the task, then complete it."""
+    from banners.services import brand_palette
+
+    task = GenerationTask.objects.select_related("campaign__product__brand_kit").get(pk=task_id)
+    banners = list(task.banners.select_related("format", "bank_image"))
+    for index, banner in enumerate(banners):
+        _progress(task, "render", 80 + int(20 * index / max(len(banners), 1)))
+        picture = None
+        if banner.bank_image is not None:
+            picture = pipeline.PictureChoice(
+                src=f"bank:{banner.bank_image.pk}",
+                image=pipeline.picture_open(banner.bank_image.file),
+                bank_image=banner.bank_image,
+            )
+        result, texts, image = pipeline.stage_render(
+            campaign=task.campaign,
+            layout=banner.format.layout,
+            texts=banner.texts,
+            picture=picture,
+            palette=brand_palette(task.campaign),
+        )
+        banner.texts, banner.generated_texts, banner.spec, banner.quality = texts, texts, result.spec, result.report
+        pipeline.banner_files_save(banner=banner, image=image)
+        banner.save()
+    task.status = GenerationTask.Status.COMPLETED
+    task.finished_at = timezone.now()
+    task.progress = {"step": "done", "percent": 100}
+    task.timings = {**task.timings, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
+    task.save(update_fields=["status", "finished_at", "progress", "timings"])
+    return task

@@ -1,0 +1,73 @@
+"""Forms of the marketer pages; validation messages appear next to the field, nothing typed is lost."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from banners.imaging import ai_unavailable_reason
+from banners.models import PLATFORM_CHOICES, Format, ImageMode, Tone
+from catalog.models import Product
+
+
+class GenerateForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.all(), empty_label=None)
+    offer = forms.CharField(
+        max_length=settings.MAX_OFFER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. Rides 20% off this weekend with code CITY20"}),
+        help_text="Numbers, prices and dates in the offer are kept in the texts.",
+    )
+    formats = forms.ModelMultipleChoiceField(
+        queryset=Format.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One offer → every chosen format.",
+    )
+    tone = forms.ChoiceField(choices=Tone.choices, initial=Tone.PROFESSIONAL)
+    platform = forms.ChoiceField(choices=PLATFORM_CHOICES, initial="instagram")
+    image_mode = forms.ChoiceField(
+        choices=ImageMode.choices, initial=ImageMode.BANK, widget=forms.RadioSelect, label="Picture"
+    )
+    picture_description = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Picture description (optional)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. a yellow taxi"}),
+    )
+    variants = forms.IntegerField(min_value=1, max_value=settings.MAX_VARIANTS, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ai_reason = ai_unavailable_reason()
+        if self.ai_reason:
+            self.fields["image_mode"].help_text = self.ai_reason
+
+    def clean_image_mode(self):
+        mode = self.cleaned_data["image_mode"]
+        if mode == ImageMode.AI and self.ai_reason:
+            raise forms.ValidationError(self.ai_reason)
+        return mode
+
+
+class TextsForm(forms.Form):
+    """One field per text slot of the banner's format, limited to the slot's characters."""
+
+    def __init__(self, *args, banner, **kwargs):
+        super().__init__(*args, **kwargs)
+        for slot in banner.format.layout.text_slots:
+            self.fields[slot.key] = forms.CharField(
+                label=slot.key.replace("_", " "),
+                max_length=slot.max_chars,
+                required=False,
+                initial=banner.texts.get(slot.key, ""),
+                widget=forms.TextInput(attrs={"maxlength": slot.max_chars, "data-counter": slot.max_chars}),
+            )
+
+
+class ResizeForm(forms.Form):
+    format = forms.ModelChoiceField(queryset=Format.objects.active(), empty_label=None)
+
+
+class HistoryFilter(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
+    format = forms.ModelChoiceField(queryset=Format.objects.active(), required=False)
+    q = forms.CharField(required=False, label="Offer contains")

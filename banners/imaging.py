@@ -1,0 +1,75 @@
+"""AI pictures and cut-outs as the app uses them: models loaded once per worker process,
+availability in plain words, and the system check that warns when they are missing."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+
+from mlcore import cutout, imagegen
+
+
+def ai_unavailable_reason() -> str | None:
+    """None when AI pictures can be made; otherwise the one sentence the UI and the API show."""
+    try:
+        imagegen.check_model_dir(settings.QWEN_IMAGE_PATH)
+    except imagegen.ModelNotConfigured as error:
+        return str(error)
+    return None
+
+
+@lru_cache(maxsize=1)
+def generator() -> imagegen.ImageGenerator:
+    return imagegen.ImageGenerator(settings.QWEN_IMAGE_PATH, lightning_lora=settings.LIGHTNING_LORA_PATH)
+
+
+@lru_cache(maxsize=1)
+def birefnet() -> cutout.BiRefNetCutter:
+    return cutout.BiRefNetCutter(settings.BIREFNET_ONNX)
+
+
+def cut_out(image) -> cutout.Cutout:
+    """BiRefNet when its ONNX file is configured, the OpenCV matte otherwise."""
+    if settings.BIREFNET_ONNX:
+        return birefnet().cut(image)
+    return cutout.matte_white_background(image)
+
+
+def models_status() -> dict:
+    status = {
+        "qwen_image": {
+            "configured": settings.QWEN_IMAGE_PATH or None,
+            "problem": ai_unavailable_reason(),
+            "loaded": generator.cache_info().currsize > 0,
+        },
+        "lightning_lora": {"configured": settings.LIGHTNING_LORA_PATH or None},
+        "birefnet": {
+            "configured": settings.BIREFNET_ONNX or None,
+            "fallback": None if settings.BIREFNET_ONNX else "OpenCV matte for white backgrounds",
+        },
+        "llm": {"base_url": settings.LLM_BASE_URL or None, "local_path": settings.LLM_LOCAL_PATH or None},
+        "embedder": {"name": settings.EMBEDDER},
+    }
+    if status["qwen_image"]["loaded"]:
+        status["qwen_image"].update(generator().status())
+    return status
+
+
+@checks.register()
+def check_models(app_configs=None, **kwargs):
+    messages = []
+    reason = ai_unavailable_reason()
+    if reason:
+        messages.append(checks.Warning(reason, hint="Marketers can still use bank pictures.", id="adgenesis.W001"))
+    if settings.BIREFNET_ONNX and not Path(settings.BIREFNET_ONNX).is_file():
+        messages.append(
+            checks.Warning(
+                f"ADGENESIS_BIREFNET_ONNX={settings.BIREFNET_ONNX} does not exist",
+                hint="Cut-outs will use the OpenCV matte.",
+                id="adgenesis.W002",
+            )
+        )
+    return messages

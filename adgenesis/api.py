@@ -6,6 +6,7 @@ Every error is `{"detail": "<sentence naming the field>", "errors": {field: [mes
 
 from __future__ import annotations
 
+import redis
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -69,6 +70,8 @@ def _domain_exception(exc) -> exceptions.APIException | None:
         return exceptions.ValidationError({path: [message]} if message else {"detail": [str(exc)]})
     if isinstance(exc, SearchUnavailable):
         return ServiceUnavailable(str(exc))
+    if isinstance(exc, redis.ConnectionError):
+        return ServiceUnavailable("The job queue (Redis) is not reachable; the request was not started.")
     if isinstance(exc, UnsafeInput):
         return exceptions.ValidationError({exc.field: [f"refused by the safety check: {exc.verdict.reason}"]})
     if isinstance(exc, LLMUnavailable):

@@ -235,6 +235,8 @@ IMAGE_SIZE = env.int("ADGENESIS_IMAGE_SIZE", default=1328)
 IMAGE_STEPS = env.int("ADGENESIS_IMAGE_STEPS", default=50)
 IMAGE_LIGHTNING_STEPS = env.int("ADGENESIS_IMAGE_LIGHTNING_STEPS", default=8)
 IMAGE_TRUE_CFG = env.float("ADGENESIS_IMAGE_TRUE_CFG", default=4.0)
+# Load tests only: imagegen workers sleep this long instead of drawing (manage.py loadtest sets it).
+IMAGE_SIMULATE_SECONDS = env.float("ADGENESIS_SIMULATE_IMAGE_SECONDS", default=0.0)
 
 # Pipeline limits
 MAX_OFFER_CHARS = env.int("ADGENESIS_MAX_OFFER_CHARS", default=1000)

@@ -14,6 +14,8 @@ from mlcore import cutout, imagegen
 
 def ai_unavailable_reason() -> str | None:
     """None when AI pictures can be made; otherwise the one sentence the UI and the API show."""
+    if settings.IMAGE_SIMULATE_SECONDS > 0:
+        return None
     try:
         imagegen.check_model_dir(settings.QWEN_IMAGE_PATH)
     except imagegen.ModelNotConfigured as error:
@@ -23,7 +25,35 @@ def ai_unavailable_reason() -> str | None:
 
 @lru_cache(maxsize=1)
 def generator() -> imagegen.ImageGenerator:
+    if settings.IMAGE_SIMULATE_SECONDS > 0:
+        return SimulatedGenerator(settings.IMAGE_SIMULATE_SECONDS)
     return imagegen.ImageGenerator(settings.QWEN_IMAGE_PATH, lightning_lora=settings.LIGHTNING_LORA_PATH)
+
+
+class SimulatedGenerator:
+    """For `manage.py loadtest`: holds the GPU worker for the time a picture would take, then draws a
+    plain object on white, so the queue, cut-out and render steps run for real."""
+
+    device = "simulated"
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def generate(self, request: imagegen.ImageRequest, style=None) -> imagegen.GeneratedImage:
+        import random
+        import time
+
+        from PIL import Image, ImageDraw
+
+        time.sleep(self.seconds)
+        size = 256
+        image = Image.new("RGB", (size, size), "white")
+        color = tuple(random.Random(request.seed).randint(20, 200) for _ in range(3))
+        ImageDraw.Draw(image).ellipse((48, 48, size - 48, size - 48), fill=color)
+        return imagegen.GeneratedImage(image=image, request=request, seconds=self.seconds)
+
+    def status(self) -> dict:
+        return {"device": self.device, "seconds_per_picture": self.seconds}
 
 
 @lru_cache(maxsize=1)

@@ -89,7 +89,7 @@ class ImageGenerator:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
         started = time.perf_counter()
-        self.pipe = QwenImagePipeline.from_pretrained(str(folder), torch_dtype=self.dtype, local_files_only=True)
+        self.pipe = QwenImagePipeline.from_pretrained(str(folder), dtype=self.dtype, local_files_only=True)
         self.pipe.to(self.device)
         self.pipe.set_progress_bar_config(disable=True)
         self.load_seconds = time.perf_counter() - started

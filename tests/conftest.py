@@ -66,14 +66,10 @@ def worker_env(**extra: str) -> dict[str, str]:
 
 
 def worker_command(*queues: str, burst: bool = True) -> list[str]:
-    command = [
-        sys.executable,
-        str(ROOT / "manage.py"),
-        "rqworker",
-        *queues,
-        "--worker-class",
-        "banners.worker.BannerWorker",
-    ]
+    """The worker `make run` starts for these queues (models stay in-process on imagegen/segment)."""
+    models = set(queues) & {"imagegen", "segment"}
+    worker_class = "banners.worker.ModelWorker" if models else "banners.worker.BannerWorker"
+    command = [sys.executable, str(ROOT / "manage.py"), "rqworker", *queues, "--worker-class", worker_class]
     return command + (["--burst"] if burst else [])
 
 

@@ -91,7 +91,7 @@ def test_out_of_memory_is_retried_once_smaller_then_fails_clearly(tiny_qwen):
 def test_missing_model_says_what_to_configure(tmp_path):
     with pytest.raises(ModelNotConfigured, match="set ADGENESIS_QWEN_IMAGE_PATH"):
         ImageGenerator("")
-    with pytest.raises(ModelNotConfigured, match="no model_index.json"):
+    with pytest.raises(ModelNotConfigured, match=r"no model_index\.json"):
         ImageGenerator(str(tmp_path))
 
 

@@ -219,7 +219,7 @@ VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
 BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
 # Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900).
-BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=450)
+BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=300)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
 # Web processes ask a worker for query vectors; a single-process setup (or a test) may embed itself.

@@ -1,8 +1,8 @@
 """Reads of the catalog app: the two-stage, text-only bank search (seed 003), in SQL with pgvector.
 
 Stage 1 ranks pictures by how close their product hypotheses are to the product description
-(HNSW index on hypotheses: the 450 nearest hypotheses, at most 300 pictures; the seed's 900 =
-3 x 300 costs 4x the latency for the same top 10, see bench/bench_retrieval.py); stage 2 reranks
+(HNSW index on hypotheses: the 300 nearest hypotheses, at most 300 pictures; the seed's 900 =
+3 x 300 costs 5x the latency for the same top 10, see bench/bench_retrieval.py); stage 2 reranks
 those by how close their caption is to the marketer's picture description. The picture is drawn
 from the top 10 with weights, seeded.
 """

@@ -89,13 +89,15 @@ def bank_image_add(
     source: str = BankImage.Source.UPLOAD,
     status: str = BankImage.Status.PENDING,
     has_text: bool = False,
+    refuse_duplicates: bool = True,
 ) -> BankImage:
-    """Add a picture to the bank; refuses files that are not pictures, too large, or duplicates."""
+    """Add a picture to the bank; refuses files that are not pictures, too large, or duplicates
+    (a perceptual-hash match; the curated demo bank skips that check: similar emoji share hashes)."""
     handle = path.open("rb") if path is not None else upload
     try:
         size = path.stat().st_size if path is not None else upload.size
         width, height, phash = image_check(file=handle, size=size)
-        duplicate = duplicate_of(phash)
+        duplicate = duplicate_of(phash) if refuse_duplicates else None
         if duplicate is not None:
             raise ValidationError(f"This picture is already in the bank (#{duplicate.pk} {duplicate}).")
         image = BankImage(
@@ -226,6 +228,7 @@ def demo_bank_load(*, folder: Path) -> int:
                 source=BankImage.Source.DEMO,
                 status=item["status"],
                 has_text=item["has_text"],
+                refuse_duplicates=False,
             )
         except ValidationError as error:
             log.warning("skipped demo picture %s: %s", item["file"], error.messages[0])

@@ -65,9 +65,8 @@ def _request(seed: int, prompt: str) -> imagegen.ImageRequest:
     )
 
 
-def task_pictures(*, task_id) -> GenerationTask:
-    """On an imagegen worker: one picture per variant with the style LoRA, saved as pending bank pictures."""
-    task = GenerationTask.objects.select_related("campaign__product", "style").get(pk=task_id)
+def _draw(task: GenerationTask, *, variant: int, seed: int, prompt: str | None = None) -> tuple[BankImage, dict]:
+    """One AI picture for a variant of the task, saved as a pending bank picture, and how it was made."""
     style = _style_for(task)
     adapter = (
         imagegen.StyleLoRA(
@@ -77,43 +76,87 @@ def task_pictures(*, task_id) -> GenerationTask:
         else None
     )
     product = task.campaign.product
-    descriptions = task.image_descriptions or {}
-    for variant in range(1, task.variants + 1):
-        _progress(task, "picture", 25 + int(35 * (variant - 1) / task.variants))
+    how = "kept"
+    if prompt is None:
         prompt, how = imageprompt.picture_prompt(
             copywriting.llm_client(),
             product=product.name,
             description=product.description,
             offer=task.campaign.offer,
-            picture_description=next(iter(descriptions.values()), ""),
+            picture_description=next(iter((task.image_descriptions or {}).values()), ""),
             captions=style.captions if style else (),
             trigger_words=style.trigger_words if style else "",
         )
-        seed = variant_seed(task, variant)
-        made = imaging.generator().generate(_request(seed, prompt), adapter)
-        buffer = io.BytesIO()
-        made.image.save(buffer, format="PNG")
-        picture = BankImage(
-            source=BankImage.Source.AI,
-            status=BankImage.Status.PENDING,
-            caption=prompt,
-            name=f"AI: {product.name} (task {str(task.pk)[:8]}, variant {variant})",
-            width=made.image.width,
-            height=made.image.height,
-        )
-        picture.file.save(f"ai-{task.pk}-{variant}.png", ContentFile(buffer.getvalue()), save=False)
-        picture.save()
-        info = {
-            "prompt": prompt,
-            "prompt_written_by": how,
-            "seed": seed,
-            "style": style.name if style else None,
-            "steps": made.request.steps,
-            "size": [made.request.width, made.request.height],
-            "true_cfg_scale": made.request.true_cfg_scale,
-            "generation_seconds": round(made.seconds, 2),
-            "retried_smaller": made.retried_smaller,
-        }
+    made = imaging.generator().generate(_request(seed, prompt), adapter)
+    buffer = io.BytesIO()
+    made.image.save(buffer, format="PNG")
+    picture = BankImage(
+        source=BankImage.Source.AI,
+        status=BankImage.Status.PENDING,
+        caption=prompt,
+        name=f"AI: {product.name} (task {str(task.pk)[:8]}, variant {variant})",
+        width=made.image.width,
+        height=made.image.height,
+    )
+    picture.file.save(f"ai-{task.pk}-{variant}.png", ContentFile(buffer.getvalue()), save=False)
+    picture.save()
+    info = {
+        "prompt": prompt,
+        "prompt_written_by": how,
+        "seed": seed,
+        "style": style.name if style else None,
+        "steps": made.request.steps,
+        "size": [made.request.width, made.request.height],
+        "true_cfg_scale": made.request.true_cfg_scale,
+        "generation_seconds": round(made.seconds, 2),
+        "retried_smaller": made.retried_smaller,
+    }
+    return picture, info
+
+
+def _cut(picture: BankImage, name: str) -> tuple[str, float]:
+    started = time.perf_counter()
+    cut = imaging.cut_out(pipeline.picture_open(picture.file))
+    buffer = io.BytesIO()
+    cut.image.save(buffer, format="PNG")
+    picture.file.save(name, ContentFile(buffer.getvalue()), save=True)
+    return cut.method, round(time.perf_counter() - started, 2)
+
+
+def banner_redraw(*, banner_id: int) -> Banner:
+    """Regenerate picture, AI mode: the same prompt with a new seed (imagegen worker)."""
+    banner = Banner.objects.select_related("task__campaign__product", "task__style").get(pk=banner_id)
+    seed = zlib.crc32(f"{banner.pk}:{banner.seed}:redraw".encode())
+    picture, info = _draw(banner.task, variant=banner.variant, seed=seed, prompt=banner.picture_info.get("prompt"))
+    banner.seed, banner.bank_image, banner.picture_info = seed, picture, info
+    banner.save(update_fields=["seed", "bank_image", "picture_info", "updated_at"])
+    return banner
+
+
+def banner_recut(*, banner_id: int) -> Banner:
+    banner = Banner.objects.select_related("bank_image").get(pk=banner_id)
+    method, seconds = _cut(banner.bank_image, f"ai-{banner.task_id}-cutout.png")
+    banner.picture_info = {**banner.picture_info, "cutout": method, "cutout_seconds": seconds}
+    banner.save(update_fields=["picture_info", "updated_at"])
+    return banner
+
+
+def banner_picture_render(*, banner_id: int) -> Banner:
+    from banners.services import banner_rerender
+
+    banner = Banner.objects.select_related("campaign__product__brand_kit", "format", "bank_image").get(pk=banner_id)
+    banner.spec = {"elements": [{"type": "image", "src": f"bank:{banner.bank_image_id}"}]}
+    banner_rerender(banner=banner, texts=banner.texts, shorten=True)
+    banner.save()
+    return banner
+
+
+def task_pictures(*, task_id) -> GenerationTask:
+    """On an imagegen worker: one picture per variant with the style LoRA, saved as pending bank pictures."""
+    task = GenerationTask.objects.select_related("campaign__product", "style").get(pk=task_id)
+    for variant in range(1, task.variants + 1):
+        _progress(task, "picture", 25 + int(35 * (variant - 1) / task.variants))
+        picture, info = _draw(task, variant=variant, seed=variant_seed(task, variant))
         task.banners.filter(variant=variant).update(bank_image=picture, picture_info=info)
     return task
 
@@ -124,17 +167,9 @@ def task_cutouts(*, task_id) -> GenerationTask:
     pictures = BankImage.objects.filter(banner__task=task).distinct()
     for index, picture in enumerate(pictures):
         _progress(task, "cutout", 60 + int(20 * index / max(len(pictures), 1)))
-        started = time.perf_counter()
-        cut = imaging.cut_out(pipeline.picture_open(picture.file))
-        buffer = io.BytesIO()
-        cut.image.save(buffer, format="PNG")
-        picture.file.save(f"ai-{task.pk}-cutout.png", ContentFile(buffer.getvalue()), save=True)
+        method, seconds = _cut(picture, f"ai-{task.pk}-cutout.png")
         for banner in task.banners.filter(bank_image=picture):
-            banner.picture_info = {
-                **banner.picture_info,
-                "cutout": cut.method,
-                "cutout_seconds": round(time.perf_counter() - started, 2),
-            }
+            banner.picture_info = {**banner.picture_info, "cutout": method, "cutout_seconds": seconds}
             banner.save(update_fields=["picture_info"])
     return task
 

@@ -119,3 +119,37 @@ def enqueue_regenerate(*, banner_id: int, part: str, user_id: int) -> None:
 
 def banner_regenerate(banner_id: int, part: str, user_id: int) -> int:
     return services.banner_regenerate(banner_id=banner_id, part=part, user_id=user_id).pk
+
+
+REDRAW_STEPS = [("imagegen", "banner_redraw"), ("segment", "banner_recut"), ("default", "banner_picture_render")]
+
+
+def enqueue_redraw(*, banner_id: int, step: int = 0) -> None:
+    """A new AI picture for one banner, step by step on the queues of the AI chain."""
+    queue, name = REDRAW_STEPS[step]
+    timeout = settings.IMAGE_JOB_TIMEOUT if queue == "imagegen" else settings.JOB_TIMEOUT
+    Queue(queue, connection=django_rq.get_connection(queue)).enqueue(
+        f"banners.jobs.{name}", banner_id, job_timeout=timeout, result_ttl=600, failure_ttl=7 * 24 * 3600
+    )
+
+
+def _redraw_step(name: str, banner_id: int) -> int:
+    from banners import ai
+
+    getattr(ai, name)(banner_id=banner_id)
+    step = [n for _, n in REDRAW_STEPS].index(name) + 1
+    if step < len(REDRAW_STEPS):
+        enqueue_redraw(banner_id=banner_id, step=step)
+    return banner_id
+
+
+def banner_redraw(banner_id: int) -> int:
+    return _redraw_step("banner_redraw", banner_id)
+
+
+def banner_recut(banner_id: int) -> int:
+    return _redraw_step("banner_recut", banner_id)
+
+
+def banner_picture_render(banner_id: int) -> int:
+    return _redraw_step("banner_picture_render", banner_id)

@@ -438,4 +438,7 @@ def banner_regenerate_start(*, banner: Banner, part: str, user) -> None:
     FeedbackEvent.objects.create(
         banner=banner, kind=kind, user=user, payload={"previous_texts": banner.texts, "previous_seed": banner.seed}
     )
-    jobs.enqueue_regenerate(banner_id=banner.pk, part=part, user_id=user.pk)
+    if part == "image" and banner.image_source == ImageMode.AI:
+        jobs.enqueue_redraw(banner_id=banner.pk)  # a new AI picture: GPU → cut-out → render
+    else:
+        jobs.enqueue_regenerate(banner_id=banner.pk, part=part, user_id=user.pk)

@@ -172,6 +172,16 @@ def test_ai_banner_end_to_end_through_imagegen_and_segment_workers(tiny_qwen, ma
     assert banner.bank_image.source == BankImage.Source.AI and banner.bank_image.status == "pending"
     assert Image.open(banner.bank_image.file).mode == "RGBA"
 
+    # "Regenerate picture" on an AI banner draws again on the GPU queue: same prompt, new seed.
+    before = (banner.seed, banner.bank_image_id, banner.png.name)
+    response = api.post(f"/api/v1/banners/{banner.pk}/regenerate", {"part": "image"}, format="json")
+    assert response.status_code == 202
+    for queue in ("imagegen", "segment", "default"):
+        run_worker(queue, env=env)
+    banner.refresh_from_db()
+    assert banner.seed != before[0] and banner.bank_image_id != before[1] and banner.png.name != before[2]
+    assert banner.picture_info["prompt"].startswith("gl0ssy3d") and banner.picture_info["cutout"] == "opencv-matte"
+
 
 def test_ai_mode_without_a_model_is_a_400_with_the_reason(marketer, settings):
     from tests.conftest import api_client_for

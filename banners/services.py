@@ -152,6 +152,7 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         bank_image=picture.bank_image if picture else None,
         quality=result.report,
         copy_stats={**copy.stats, "writer": copy.writer},
+        picture_info={"description": description, "seed": seed},  # "regenerate picture" searches again with it
     )
     banner.save()
     pipeline.banner_files_save(banner=banner, image=image)

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 import warnings
@@ -217,8 +216,3 @@ class EmbeddedRedis:
             pass  # the server closes the connection as it exits
         self.socket_path.unlink(missing_ok=True)
         self.server = None
-
-
-def remove_data(data_dir: Path) -> None:
-    """Delete the embedded data (used by `make clean-data`); servers must be stopped."""
-    shutil.rmtree(data_dir, ignore_errors=True)

@@ -7,7 +7,7 @@ or raises `LayoutError` naming the field that is wrong (`text_slots[1].box`) and
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlcore.fonts import KNOWN_FONTS
@@ -73,13 +73,6 @@ class Layout:
 
     def text_slots_by_key(self) -> dict[str, TextSlot]:
         return {slot.key: slot for slot in self.text_slots}
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for slot in data["text_slots"] + data["image_slots"]:
-            slot["box"] = list(slot["box"])
-        data["background"]["colors"] = list(data["background"]["colors"])
-        return data
 
 
 def boxes_overlap(a: Box, b: Box) -> bool:

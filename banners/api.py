@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -230,12 +231,56 @@ class BannerViewSet(viewsets.ReadOnlyModelViewSet):
         return self._file("jpg", "image/jpeg")
 
 
+class AliasedChoiceField(serializers.ChoiceField):
+    """A choice that also accepts other names for its values (`twitter` for `x`) and gives the value."""
+
+    def __init__(self, *, aliases: dict[str, str], **kwargs):
+        self.aliases = aliases
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = self.aliases.get(data, data)
+        return super().to_internal_value(data)
+
+
+class AliasedChoiceFieldSchema(OpenApiSerializerFieldExtension):
+    """Values and aliases as two inline enums: a flat enum would clash with the shared enum
+    components of the same name (PlatformEnum, ToneEnum) and rename them."""
+
+    target_class = AliasedChoiceField
+
+    def map_serializer_field(self, auto_schema, direction):
+        aliases = ", ".join(f"`{alias}` for `{value}`" for alias, value in self.target.aliases.items())
+        return {
+            "anyOf": [
+                {"type": "string", "enum": list(self.target.choices)},
+                {"type": "string", "enum": list(self.target.aliases), "description": f"aliases: {aliases}"},
+            ]
+        }
+
+
 class GenerateTextSerializer(serializers.Serializer):
     prompt = serializers.CharField(max_length=2000)
-    platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, default="instagram")
-    tone = serializers.ChoiceField(choices=Tone.choices, default=Tone.PROFESSIONAL)
-    max_length = serializers.IntegerField(min_value=10, max_value=2000, default=150)
+    platform = AliasedChoiceField(
+        choices=PLATFORM_CHOICES, aliases={"twitter": "x", "meta": "facebook"}, default="instagram"
+    )
+    tone = AliasedChoiceField(
+        choices=Tone.choices, aliases={"motivational": Tone.INSPIRATIONAL}, default=Tone.PROFESSIONAL
+    )
+    max_length = serializers.IntegerField(
+        min_value=10,
+        max_value=2000,
+        default=150,
+        help_text="Most characters in the text, spaces, hashtags and emoji included (not words, not tokens).",
+    )
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    hashtags = serializers.BooleanField(
+        allow_null=True,
+        default=None,
+        help_text="Add hashtags; null (the default) means on for instagram, x and linkedin, off otherwise.",
+    )
+    emoji = serializers.BooleanField(default=False, help_text="Allow emoji in the text.")
 
 
 class GenerateTextView(APIView):
@@ -250,7 +295,10 @@ class GenerateTextView(APIView):
                     "generated_text": serializers.CharField(),
                     "generation_time": serializers.CharField(),
                     "word_count": serializers.IntegerField(),
-                    "writer": serializers.CharField(),
+                    "writer": serializers.CharField(help_text="the LLM client's name, or template"),
+                    "facts_kept": serializers.ListField(child=serializers.CharField()),
+                    "facts_dropped": serializers.ListField(child=serializers.CharField()),
+                    "notice": serializers.CharField(help_text="why the built-in writer was used, when it was"),
                     "stats": serializers.DictField(),
                 },
             )
@@ -267,6 +315,9 @@ class GenerateTextView(APIView):
                 "generation_time": f"{result.stats['seconds']:.2f}s",
                 "word_count": len(text.split()),
                 "writer": result.writer,
+                "facts_kept": result.stats.get("facts_kept", []),
+                "facts_dropped": result.stats.get("facts_dropped", []),
+                "notice": result.stats.get("notice", ""),
                 "stats": result.stats,
             }
         )

@@ -13,6 +13,7 @@ from banners.models import Banner, FeedbackEvent
 from mlcore import copy as copywriter
 from mlcore import llm, safety
 from mlcore.layout import TextSlot
+from mlcore.writer import load_phrasebook
 
 log = logging.getLogger(__name__)
 RULES_DIR = settings.BASE_DIR / "banners" / "copy_rules"
@@ -82,6 +83,7 @@ def voice_for(tone: str, platform: str) -> copywriter.Voice:
         platform_rules=tuple(platform_data.get("rules", ())),
         ctas=tuple(tone_data.get("ctas", ())) or ("Learn more",),
         ctas_ru=tuple(tone_data.get("ctas_ru", ())) or ("Подробнее",),
+        phrasebook=load_phrasebook(str(RULES_DIR / "writer")),
     )
 
 
@@ -140,24 +142,86 @@ def texts_write(
     examples = copy_examples(tone=brief.tone, platform=brief.platform, keys={s.key for s in slots})
     try:
         return copywriter.write_copy(
-            client, brief=brief, slots=slots, voice=voice, examples=examples, mode=mode or settings.COPY_MODE
+            client,
+            brief=brief,
+            slots=slots,
+            voice=voice,
+            examples=examples,
+            mode=mode or settings.COPY_MODE,
+            variant=variant,
         )
     except llm.LLMUnavailable as error:
         if not fallback:
             raise
         result = copywriter.write_template(brief=brief, slots=slots, voice=voice, variant=variant)
         result.stats["fallback_reason"] = str(error)
+        result.stats["notice"] = f"The LLM did not answer ({error}), so the built-in writer wrote the text."
         log.warning("copywriter fell back to the template writer: %s", error)
         return result
 
 
 def text_generate(
-    *, prompt: str, platform: str, tone: str, max_length: int, industry: str = "", user=None
+    *,
+    prompt: str,
+    platform: str,
+    tone: str,
+    max_length: int,
+    industry: str = "",
+    hashtags: bool | None = None,
+    emoji: bool = False,
+    user=None,
 ) -> copywriter.CopyResult:
-    """One free text of at most `max_length` characters (seed-004 /generate-text)."""
+    """One free text of at most `max_length` characters (seed-004 /generate-text), hashtags and emoji
+    included; never the prompt itself. Hashtags default to on for instagram, x and linkedin."""
     safety_check(fields={"prompt": prompt}, user=user)
-    slot = TextSlot(key="text", purpose="body", max_chars=max_length, box=(0, 0, 1, 1), size=16, min_size=16)
+    if hashtags is None:
+        hashtags = platform in HASHTAG_PLATFORMS
     brief = copywriter.CopyBrief(
-        product=industry or "the product", description="", offer=prompt, tone=tone, platform=platform, industry=industry
+        product="", description="", offer=prompt, tone=tone, platform=platform, industry=industry
     )
-    return texts_write(brief=brief, slots=[slot], fallback=False)
+    extras = post_extras(brief=brief, hashtags=hashtags, emoji=emoji)
+    room = max(10, max_length - len(extras))
+    slot = TextSlot(key="text", purpose="body", max_chars=room, box=(0, 0, 1, 1), size=16, min_size=16)
+    result = texts_write(brief=brief, slots=[slot], fallback=True)
+    text = result.texts["text"]
+    if extras and len(text) + len(extras) <= max_length:
+        text += extras
+    result.texts["text"] = text
+    return result
+
+
+HASHTAG_PLATFORMS = {"instagram", "x", "linkedin"}
+
+
+def post_extras(*, brief: copywriter.CopyBrief, hashtags: bool, emoji: bool) -> str:
+    """' 🎁 #coffee #cappuccino': an emoji for the kind of offer and hashtags from its words."""
+    from mlcore.offer import parse_offer
+
+    offer = parse_offer(brief.offer)
+    book = load_phrasebook(str(RULES_DIR / "writer")).get(offer.lang, {})
+    parts = []
+    if emoji:
+        parts.append(book.get("emoji", {}).get(offer.kind) or book.get("emoji", {}).get("default", ""))
+    if hashtags:
+        parts.extend(hashtags_for(offer.text, industry=brief.industry, limit=book.get("hashtag_max", 3)))
+    parts = [p for p in parts if p]
+    return (" " + " ".join(parts)) if parts else ""
+
+
+def hashtags_for(text: str, *, industry: str = "", limit: int = 3) -> list[str]:
+    """Hashtags from the longest content words of the offer (and the industry), lower case."""
+    from mlcore.textcheck import is_function_word, language, words
+
+    lang = language(text)
+    candidates = [w for w in words(f"{industry} {text}") if len(w) > 3 and not is_function_word(w, lang)]
+    if lang == "ru":
+        from mlcore.textcheck import morph
+
+        candidates = [
+            morph().parse(w.lower())[0].normal_form if morph().parse(w.lower())[0].tag.POS == "NOUN" else ""
+            for w in candidates
+        ]
+    else:
+        candidates = [w.lower() for w in candidates if w.lower() not in {"with", "your", "this", "that"}]
+    tags = list(dict.fromkeys(c for c in candidates if c and c.isalpha()))
+    return [f"#{tag}" for tag in tags[:limit]]

@@ -360,9 +360,12 @@ def design_create(*, prompt: str, platform: str, fmt: Format, user, seed: int = 
     copywriting.safety_check(fields={"prompt": prompt}, user=user)
     layout = fmt.layout
     brief = CopyBrief(product="", description="", offer=prompt, tone="professional", platform=platform)
-    texts = copywriting.texts_write(brief=brief, slots=list(layout.text_slots)).texts
-    picture = pipeline.picture_choose(product_text=prompt, description="", seed=seed)
-    result, _, _ = pipeline.stage_render(campaign=None, layout=layout, texts=texts, picture=picture, palette=[])
+    copy = copywriting.texts_write(brief=brief, slots=list(layout.text_slots))
+    request = copy.stats.get("request") or {}
+    picture = pipeline.picture_choose(product_text=request.get("offer") or prompt, description="", seed=seed)
+    result, _, _ = pipeline.stage_render(
+        campaign=None, layout=layout, texts=copy.texts, picture=picture, palette=request.get("colors", [])
+    )
     return result.spec
 
 

@@ -1,4 +1,11 @@
-"""Copywriter benchmark: 200 offers × every format preset against a fake LLM that answers too long
+"""Copywriter benchmark, three parts.
+
+1. The deterministic writer alone (no LLM) on the offer corpora, dev (tests/data/copy_corpus.json)
+   and held-out (bench/data/copy_holdout.json) side by side, all 9 presets: facts kept, fields ending
+   on a function word, degenerate fields, wrong language, time per banner (goal < 2 ms).
+2. The LLM path against the fake OpenAI-compatible server (real HTTP) answering in plain text, with
+   wrong keys, and with an echo of the prompt: which writer filled the fields, facts kept.
+3. 200 offers × every format preset against a fake LLM that answers too long
 with a given probability. Prints, for the retry mode and the baseline (one call + truncation) side by
 side: share of fields within limits, key-fact retention, calls per banner, and the copywriter's own
 overhead per banner excluding LLM time (goal < 5 ms).
@@ -18,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mlcore.copy import CopyBrief, key_facts, lost_facts, write_copy
+from mlcore.copy import CopyBrief, key_facts, lost_facts, write_copy, write_template
 from mlcore.layout import parse_layout
 from mlcore.llm import ChatReply, extract_json
+from mlcore.textcheck import dangling_end, is_degenerate, language, wrong_language
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTS = json.loads((ROOT / "catalog/demo/products.json").read_text())
@@ -131,6 +139,86 @@ def run(mode: str, briefs, layouts, too_long: float, seed: int) -> dict:
     }
 
 
+def corpus_items(path: Path):
+    data = json.loads(path.read_text())
+    for lang in ("en", "ru"):
+        for item in data[lang]:
+            yield item["offer"], item["product"], item["description"]
+            if item["product"]:
+                yield item["offer"], "", ""
+    for request in data["requests"]:
+        yield request, "", ""
+
+
+def deterministic(path: Path, layouts) -> dict:
+    fields = dangling = degenerate = wrong = over = facts_total = facts_kept = 0
+    seconds = []
+    for offer, product, description in corpus_items(path):
+        lang = language(offer)
+        for layout in layouts:
+            brief = CopyBrief(product=product, description=description, offer=offer, tone="professional", platform="x")
+            started = time.perf_counter()
+            result = write_template(brief=brief, slots=layout.text_slots)
+            seconds.append(time.perf_counter() - started)
+            for slot in layout.text_slots:
+                text = result.texts[slot.key]
+                fields += 1
+                over += len(text) > slot.max_chars
+                dangling += bool(dangling_end(text, lang))
+                degenerate += is_degenerate(text)
+                wrong += wrong_language(text, lang)
+            if len(layout.text_slots) > 2:
+                facts_total += len(result.stats["facts"])
+                facts_kept += len(result.stats["facts_kept"])
+    return {
+        "corpus": path.stem,
+        "banners": len(seconds),
+        "fields": fields,
+        "over_limit": over,
+        "dangling_endings": dangling,
+        "degenerate": degenerate,
+        "wrong_language": wrong,
+        "facts_kept_3+_slots": f"{100 * facts_kept / max(facts_total, 1):.2f} %",
+        "ms_median": round(1000 * statistics.median(seconds), 3),
+        "ms_p95": round(1000 * sorted(seconds)[int(0.95 * len(seconds))], 3),
+    }
+
+
+def llm_shapes(layouts) -> list[dict]:
+    from mlcore.llm import HTTPSettings, OpenAICompatibleClient
+    from tests.fake_llm import FakeLLM, Reply
+
+    offers = [
+        "Taxi rides 20% off this weekend with code CITY20, first ride in five minutes",
+        "Скидка 15% на первый заказ до 31 декабря, промокод ЛЕТО2026",
+        "Get 10% cashback on every purchase with our new credit card, apply online at bankly.com",
+    ]
+    shapes = {
+        "plain text": lambda offer: Reply(content="Big savings today\nEverything you need, for less\nShop now"),
+        "wrong keys": lambda offer: Reply(
+            content=json.dumps({"title": "Big savings", "text": "For less", "btn": "Go"})
+        ),
+        "echo": lambda offer: Reply(content=offer),
+    }
+    rows = []
+    for name, make in shapes.items():
+        fake = FakeLLM().start()
+        client = OpenAICompatibleClient(HTTPSettings(base_url=fake.base_url, model="fake", max_retries=0, backoff=0))
+        writers, kept, total = {"llm": 0, "template": 0}, 0, 0
+        for offer in offers:
+            fake.default = make(offer)
+            for layout in layouts:
+                brief = CopyBrief(product="", description="", offer=offer, tone="casual", platform="x")
+                result = write_copy(client, brief=brief, slots=layout.text_slots, max_retries=1)
+                for writer in result.stats["field_writers"].values():
+                    writers[writer] += 1
+                kept += len(result.stats["facts_kept"])
+                total += len(result.stats["facts"])
+        fake.stop()
+        rows.append({"reply": name, **writers, "facts_kept": f"{100 * kept / max(total, 1):.1f} %"})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--offers", type=int, default=200)
@@ -138,8 +226,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     layouts = [parse_layout(json.loads(p.read_text())) for p in sorted((ROOT / "banners/formats").glob("*.json"))]
+    print("1. deterministic writer, no LLM (dev corpus vs held-out corpus), all presets")
+    rows = [
+        deterministic(ROOT / "tests/data/copy_corpus.json", layouts),
+        deterministic(ROOT / "bench/data/copy_holdout.json", layouts),
+    ]
+    for key in list(rows[0])[1:]:
+        print(f"  {key:24}" + "".join(f"{row[key]!s:>16}" for row in rows))
+    print("  goal: 0 over limit, 0 dangling, 0 degenerate, 0 wrong language, < 2 ms per banner")
+    print("2. LLM path, fake server over HTTP answering in other shapes (fields by writer)")
+    for row in llm_shapes(layouts):
+        print("  " + ", ".join(f"{key}: {value}" for key, value in row.items()))
     briefs = make_offers(args.offers, args.seed)
-    print(f"{args.offers} offers x {len(layouts)} presets, fake LLM too long with p={args.too_long}")
+    print(f"3. {args.offers} offers x {len(layouts)} presets, fake LLM too long with p={args.too_long}")
     rows = [run(mode, briefs, layouts, args.too_long, args.seed) for mode in ("retry", "baseline")]
     keys = list(rows[0])
     print(f"{'':24}" + "".join(f"{row['mode']:>14}" for row in rows))

@@ -9,6 +9,7 @@ plate) so it meets WCAG contrast.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,12 +49,17 @@ class ComposeResult:
     overflow: list[str] = field(default_factory=list)
 
 
+_BREAKABLE = re.compile(r"[^\S\u00a0\u202f]+")  # whitespace a line may break at: not the non-breaking spaces
+
+
 def wrap_text(text: str, font, max_width: int) -> list[str] | None:
     """Greedy word wrap; None when a single word is wider than the box."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split():
+        for word in _BREAKABLE.split(paragraph.strip()):
+            if not word:
+                continue
             candidate = f"{current} {word}".strip()
             if font.getlength(candidate) <= max_width:
                 current = candidate
@@ -127,7 +133,7 @@ def compose(
     filled = [s for s in layout.text_slots if texts.get(s.key, "").strip()]
     shrunk = 0
     for slot in filled:
-        fitted = fit_text(slot, " ".join(texts[slot.key].split()))
+        fitted = fit_text(slot, _BREAKABLE.sub(" ", texts[slot.key]).strip())
         if fitted is None:
             overflow.append(slot.key)
             continue

@@ -12,14 +12,18 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from mlcore.facts import fact_fields, key_facts, lost_facts
 from mlcore.layout import TextSlot
 from mlcore.llm import ChatClient, ChatReply, extract_json
+from mlcore.textcheck import field_problems, language
+from mlcore.writer import clean_end, fit_words, load_phrasebook, write_deterministic
+
+__all__ = ["key_facts", "lost_facts"]
 
 MODES = ("retry", "baseline")
 MAX_SHORTENINGS = 3
-_DANGLING = " ,;:-–—/&+(\"'«„“"
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Voice:
     platform_rules: tuple[str, ...] = ()
     ctas: tuple[str, ...] = ("Learn more",)
     ctas_ru: tuple[str, ...] = ("Подробнее",)
+    phrasebook: dict | None = None  # the deterministic writer's phrases per language; None: the shipped ones
 
 
 @dataclass
@@ -52,121 +57,68 @@ class CopyResult:
 
 # -- facts and fitting --------------------------------------------------------------------------
 
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|январ\w*|феврал\w*|март\w*|апрел\w*|ма[йя]\w*|июн\w*|"
-    r"июл\w*|август\w*|сентябр\w*|октябр\w*|ноябр\w*|декабр\w*"
-)
-_NUMBER = r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?"
-_FACT_PATTERNS = [
-    re.compile(rf"{_NUMBER}\s?%"),
-    re.compile(rf"[$€£₽]\s?{_NUMBER}"),
-    re.compile(rf"{_NUMBER}\s?(?:₽|\$|€|£|руб(?:\.|лей|ля|ль)?|р\.|rub\b|usd\b|eur\b|dollars?\b|euros?\b)", re.I),
-    re.compile(rf"\b\d{{1,2}}\s(?:{_MONTHS})\b", re.I),
-    re.compile(rf"\b(?:{_MONTHS})\s\d{{1,2}}\b", re.I),
-    re.compile(r"\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"),
-    re.compile(r"\b(?=[A-ZА-Я0-9]*\d)(?=[A-ZА-Я0-9]*[A-ZА-Я])[A-ZА-Я0-9]{4,}\b"),  # promo codes: CITY20
-    re.compile(rf"\b{_NUMBER}\b"),
-]
-_CURRENCY_WORDS = [(r"руб(?:\.|лей|ля|ль)?|р\.|\brub\b", "₽"), (r"\busd\b|dollars?", "$"), (r"\beur\b|euros?", "€")]
-
-
-def key_facts(offer: str) -> list[str]:
-    """Numbers, percentages, money, dates and promo codes of an offer, each once, in order."""
-    facts: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _FACT_PATTERNS:
-        for match in pattern.finditer(offer):
-            start, end = match.span()
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue
-            taken.append((start, end))
-            facts.append((start, match.group().strip()))
-    return [fact for _, fact in sorted(facts)]
-
-
-def _normalize(text: str) -> str:
-    text = text.lower().replace(",", ".")
-    for pattern, symbol in _CURRENCY_WORDS:
-        text = re.sub(pattern, symbol, text)
-    return re.sub(r"[\s\u00a0\u202f]+", "", text)
-
-
-def lost_facts(facts: Sequence[str], texts: dict[str, str]) -> list[str]:
-    combined = _normalize(" ".join(texts.values()))
-    return [fact for fact in facts if _normalize(fact) not in combined]
+DEFAULT_PHRASEBOOK = Path(__file__).resolve().parent.parent / "banners" / "copy_rules" / "writer"
 
 
 def truncate_words(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word boundary, without dangling punctuation."""
-    text = " ".join(text.split())
+    """Cut `text` to at most `limit` characters at a word boundary: never inside a fact (a time, code,
+    URL or price) and never ending on a function word or a dangling mark."""
+    text = " ".join(text.split(" "))
     if len(text) <= limit:
         return text
-    cut = text[: limit + 1]
-    space = cut.rfind(" ")
-    cut = cut[:space] if space > 0 else text[:limit]
-    return cut.rstrip(_DANGLING).rstrip() or text[:limit]
+    fitted = fit_words(text, limit, language(text), whole=key_facts(text))
+    return fitted or clean_end(text[:limit], language(text)) or text[:limit]
 
 
 def is_cyrillic(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum("а" <= c.lower() <= "я" or c in "ёЁ" for c in letters) > len(letters) / 3
+    return language(text) == "ru"
 
 
-# -- template writer ----------------------------------------------------------------------------
-
-
-def _first_sentence(text: str) -> str:
-    return _SENTENCE.split(text.strip(), maxsplit=1)[0].rstrip(".")
-
-
-def _headline(offer: str, limit: int) -> str:
-    """The offer's first sentence, or, when too long, its facts-first shortest clause."""
-    first = _first_sentence(offer)
-    if len(first) <= limit:
-        return first
-    clauses = [c.strip() for c in re.split(r"[,;:—–]|\s-\s", first) if c.strip()]
-    with_facts = [c for c in clauses if key_facts(c)] or clauses
-    return min(with_facts, key=len)
+# -- deterministic writer -----------------------------------------------------------------------
 
 
 def write_template(
     *, brief: CopyBrief, slots: Sequence[TextSlot], voice: Voice = Voice(), variant: int = 1
 ) -> CopyResult:
-    """Deterministic copy from product, offer and tone: the product works without an LLM."""
+    """Copy composed from the parsed offer: the product works without an LLM (see mlcore.writer)."""
     started = time.perf_counter()
-    russian = is_cyrillic(brief.offer)
-    ctas = voice.ctas_ru if russian else voice.ctas
-    facts = key_facts(brief.offer)
-    by_purpose = {
-        "subheadline": f"{brief.product}. {_first_sentence(brief.description)}",
-        "body": brief.offer,
-        "cta": ctas[(variant - 1) % len(ctas)],
-        "badge": facts[0] if facts else brief.product,
-        "legal": "Условия на сайте." if russian else "Terms apply.",
-    }
-    texts, truncations = {}, 0
-    for slot in slots:
-        if not slot.ai_filled:
-            raw = slot.default_text
-        elif slot.purpose == "headline":
-            raw = _headline(brief.offer, slot.max_chars)
-        else:
-            raw = by_purpose.get(slot.purpose, brief.offer)
-        texts[slot.key] = truncate_words(raw, slot.max_chars)
-        truncations += texts[slot.key] != " ".join(raw.split())
+    texts, info = write_deterministic(
+        offer=brief.offer,
+        product=brief.product,
+        description=brief.description,
+        tone=brief.tone,
+        slots=slots,
+        phrasebook=voice.phrasebook or load_phrasebook(str(DEFAULT_PHRASEBOOK)),
+        voice_ctas={"en": voice.ctas, "ru": voice.ctas_ru},
+        variant=variant,
+    )
     stats = {
         "calls": 0,
         "retries": 0,
-        "truncations": truncations,
+        "truncations": 0,
         "tokens": 0,
         "mode": "template",
-        "facts": facts,
-        "lost_facts": lost_facts(facts, texts),
-        "seconds": round(time.perf_counter() - started, 4),
+        **_fact_stats(info["facts"], texts),
+        "field_writers": {slot.key: "template" for slot in slots if slot.ai_filled},
+        "lang": info["lang"],
+        "offer_kind": info["kind"],
+        "request": info["request"],
+        "seconds": round(time.perf_counter() - started, 5),
         "llm_seconds": 0.0,
     }
     return CopyResult(texts=texts, writer="template", stats=stats)
+
+
+def _fact_stats(facts: Sequence[str], texts: dict[str, str]) -> dict:
+    placed = fact_fields(facts, texts)
+    dropped = [fact for fact in facts if fact not in placed]
+    return {
+        "facts": list(facts),
+        "fact_fields": placed,
+        "facts_kept": list(placed),
+        "facts_dropped": dropped,
+        "lost_facts": dropped,
+    }
 
 
 # -- LLM writer ---------------------------------------------------------------------------------
@@ -211,7 +163,9 @@ def brief_prompt(brief: CopyBrief, facts: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def shorten_prompt(over: dict[str, tuple[int, int]], missing: Sequence[str], lost: Sequence[str]) -> str:
+def shorten_prompt(
+    over: dict[str, tuple[int, int]], missing: Sequence[str], lost: Sequence[str], other: dict | None = None
+) -> str:
     parts = []
     if over:
         fields = "; ".join(
@@ -225,6 +179,8 @@ def shorten_prompt(over: dict[str, tuple[int, int]], missing: Sequence[str], los
         parts.append(f"These fields are missing or empty: {', '.join(missing)}.")
     if lost:
         parts.append(f"Keep these key facts of the offer: {', '.join(lost)}.")
+    for key, problems in (other or {}).items():
+        parts.append(f'"{key}" cannot be used: {"; ".join(problems)}. Write it anew for the banner.')
     parts.append("Answer with the whole JSON object again, nothing else.")
     return " ".join(parts)
 
@@ -241,20 +197,140 @@ class _Tally:
         self.llm_seconds += reply.seconds
 
 
-def _parse_fields(reply: str, slots: Sequence[TextSlot]) -> dict[str, str] | None:
+_SYNONYMS = {
+    "headline": ("headline", "title", "header", "heading", "head", "main", "maintext", "заголовок"),
+    "subheadline": (
+        "subheadline",
+        "subheading",
+        "subtitle",
+        "subhead",
+        "subtext",
+        "description",
+        "tagline",
+        "body",
+        "text",
+        "secondary",
+        "подзаголовок",
+        "описание",
+    ),
+    "body": (
+        "body",
+        "text",
+        "copy",
+        "content",
+        "message",
+        "post",
+        "caption",
+        "generatedtext",
+        "ad",
+        "adtext",
+        "description",
+        "текст",
+    ),
+    "cta": ("cta", "calltoaction", "button", "buttontext", "btn", "action", "ctatext", "призыв", "кнопка"),
+    "legal": ("legal", "disclaimer", "terms", "fineprint", "footnote", "legaltext", "дисклеймер", "условия"),
+    "badge": ("badge", "sticker", "label", "tag", "бейдж"),
+}
+_LABEL = re.compile(r"^\W*([A-Za-zА-Яа-яЁё _-]{2,30}?)\W*[:—–-]\s*(.+)$")
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[^a-zа-яё]", "", key.lower())
+
+
+def _leaves(value, path: str = "") -> list[tuple[str, str]]:
+    """(key, text) of every string in a JSON value, nested dicts and lists included; a list item like
+    {"field": "headline", "text": "…"} is keyed by its name."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        name = next((value[k] for k in ("key", "field", "slot", "name", "type") if isinstance(value.get(k), str)), None)
+        text = next((value[k] for k in ("text", "value", "content") if isinstance(value.get(k), str)), None)
+        if name and text is not None:
+            return [(name, text)]
+        return [leaf for key, item in value.items() for leaf in _leaves(item, str(key))]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item, path)]
+    return []
+
+
+def _match_slots(pairs: list[tuple[str, str]], slots: Sequence[TextSlot]) -> dict[str, str]:
+    """Texts by slot key from (label, text) pairs: exact key, then the purpose's usual names."""
+    texts: dict[str, str] = {}
+    free = list(pairs)
+    for rule in ("key", "purpose"):
+        for slot in slots:
+            if slot.key in texts:
+                continue
+            names = {_norm_key(slot.key)} if rule == "key" else set(_SYNONYMS.get(slot.purpose, ())) | {slot.purpose}
+            found = next((pair for pair in free if _norm_key(pair[0]) in names), None)
+            if found is not None:
+                texts[slot.key] = found[1]
+                free.remove(found)
+    return texts
+
+
+def _plain_fields(reply: str, slots: Sequence[TextSlot]) -> dict[str, str]:
+    """A reply in plain text: 'Headline: …' lines, else lines in slot order, else sentences."""
+    body = re.sub(r"```\w*", "", reply).replace("**", "").strip()
+    lines = [line.strip(' -*•#\t"') for line in body.splitlines() if line.strip(' -*•#\t"')]
+    labelled = [(m.group(1), m.group(2)) for line in lines if (m := _LABEL.match(line))]
+    texts = _match_slots(labelled, slots) if labelled else {}
+    if texts:
+        return texts
+    if len(slots) == 1:
+        return {slots[0].key: " ".join(lines)}
+    pieces = lines if len(lines) >= len(slots) else re.split(r"(?<=[.!?])\s+", " ".join(lines))
+    return {slot.key: piece for slot, piece in zip(slots, pieces, strict=False)}
+
+
+def parse_fields(reply: str, slots: Sequence[TextSlot]) -> dict[str, str]:
+    """The slot texts in an LLM reply: JSON with the asked keys, other or nested keys, in a code
+    fence, or plain text mapped onto the slots by labels, lines or sentences. Missing slots are ''."""
     try:
         value = extract_json(reply)
     except ValueError:
-        return None
-    if not isinstance(value, dict):
-        return None
-    return {s.key: " ".join(str(value.get(s.key) or "").split()) for s in slots}
+        value = None
+    pairs = _leaves(value) if isinstance(value, dict | list) else []
+    texts = _match_slots(pairs, slots) if pairs else {}
+    if not texts and pairs and len(slots) == 1:
+        texts = {slots[0].key: max((text for _, text in pairs), key=len)}
+    if not texts:
+        texts = _plain_fields(reply, slots)
+    return {s.key: " ".join(str(texts.get(s.key) or "").split()) for s in slots}
 
 
-def _problems(texts: dict[str, str], slots: Sequence[TextSlot], facts: Sequence[str]):
+_META = re.compile(
+    r"[{}<>\[\]]|\bjson\b|\bas an ai\b|\bi cannot\b|\bi can't\b|\bsorry\b|\blanguage model\b|\bsub-?headline\b",
+    re.I,
+)
+
+
+def _has_json(reply: str) -> bool:
+    try:
+        return isinstance(extract_json(reply), dict | list)
+    except ValueError:
+        return False
+
+
+def llm_field_problems(text: str, *, lang: str, max_chars: int, prompt: str) -> list[str]:
+    """The shared checks, plus what only a model writes: JSON debris, apologies, talk about the task."""
+    problems = field_problems(text, lang=lang, max_chars=max_chars, prompt=prompt)
+    if _META.search(text):
+        problems.append("not ad copy (JSON debris or talk about the task)")
+    return problems
+
+
+def _problems(texts: dict[str, str], slots: Sequence[TextSlot], facts: Sequence[str], brief: CopyBrief):
+    lang = language(brief.offer)
     over = {s.key: (len(texts[s.key]), s.max_chars) for s in slots if len(texts[s.key]) > s.max_chars}
     missing = [s.key for s in slots if not texts[s.key]]
-    return over, missing, lost_facts(facts, texts)
+    other = {
+        s.key: llm_field_problems(texts[s.key], lang=lang, max_chars=10**6, prompt=brief.offer)
+        for s in slots
+        if texts[s.key]
+    }
+    return over, missing, lost_facts(facts, texts), {k: v for k, v in other.items() if v}
 
 
 def write_copy(
@@ -267,18 +343,20 @@ def write_copy(
     mode: str = "retry",
     max_retries: int = MAX_SHORTENINGS,
     temperature: float = 0.7,
+    variant: int = 1,
 ) -> CopyResult:
-    """Fill every AI slot in one call; in retry mode ask to shorten at most `max_retries` times.
+    """Fill every AI slot in one call; in retry mode ask again at most `max_retries` times.
 
-    Whatever the LLM answers, every returned text fits its slot's `max_chars`.
+    Whatever the LLM answers, every returned text fits its slot. A field still unusable after the
+    retries (empty, the prompt echoed, wrong language, ending mid-phrase) comes from the
+    deterministic writer, and `stats["field_writers"]` / `stats["field_notes"]` say which and why.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     started = time.perf_counter()
     ai_slots = [s for s in slots if s.ai_filled]
     facts = key_facts(brief.offer)
-    fallback = write_template(brief=brief, slots=slots, voice=voice).texts
-    tally, retries, texts = _Tally(), 0, None
+    tally, retries, texts = _Tally(), 0, {s.key: "" for s in ai_slots}
     if ai_slots:
         messages = [
             {"role": "system", "content": system_prompt(brief, ai_slots, voice, examples)},
@@ -293,34 +371,77 @@ def write_copy(
                 max_tokens=64 + sum(s.max_chars for s in ai_slots) * 2,
             )
             tally.add(reply)
-            parsed = _parse_fields(reply.text, ai_slots)
-            texts = parsed if parsed is not None else texts
+            parsed = parse_fields(reply.text, ai_slots)
+            texts = {key: parsed[key] or texts[key] for key in parsed}
             if mode == "baseline" or retries >= max_retries:
                 break
-            if parsed is None:
-                follow_up = "That was not a valid JSON object. Answer with the JSON object only."
-            else:
-                over, missing, lost = _problems(parsed, ai_slots, facts)
-                if not (over or missing or lost):
-                    break
-                follow_up = shorten_prompt(over, missing, lost)
+            over, missing, lost, other = _problems(texts, ai_slots, facts, brief)
+            if not (over or missing or lost or other):
+                break
+            follow_up = shorten_prompt(over, missing, lost, other)
+            if not _has_json(reply.text):
+                follow_up = f"That was not a valid JSON object. {follow_up}"
             retries += 1
             messages += [{"role": "assistant", "content": reply.text}, {"role": "user", "content": follow_up}]
-    final, truncations = {}, 0
+    return _assemble(brief, slots, voice, variant, texts, facts, tally, retries, mode, client.name, started)
+
+
+_RECOVER_ORDER = {"subheadline": 0, "body": 0, "legal": 1, "badge": 2, "cta": 3, "headline": 4}
+
+
+def _recover_facts(final, fallback, facts, writers, notes, slots) -> None:
+    """Facts the LLM's fields lost after the retries come back through the deterministic writer's
+    field that carries them (details first, the headline last)."""
+    for slot in sorted((s for s in slots if s.ai_filled), key=lambda s: _RECOVER_ORDER.get(s.purpose, 2)):
+        lost = lost_facts(facts, final)
+        if not lost:
+            return
+        recovered = [fact for fact in lost if fact not in lost_facts([fact], {slot.key: fallback[slot.key]})]
+        if recovered and writers.get(slot.key) == "llm":
+            final[slot.key], writers[slot.key] = fallback[slot.key], "template"
+            notes[slot.key] = f"the LLM's text lost {', '.join(recovered)}: the built-in writer's keeps it"
+
+
+def _assemble(brief, slots, voice, variant, texts, facts, tally, retries, mode, writer, started) -> CopyResult:
+    """Fit the LLM's fields; a field that is still unusable is taken from the deterministic writer."""
+    lang = language(brief.offer)
+    fallback = write_template(brief=brief, slots=slots, voice=voice, variant=variant).texts
+    final, writers, notes, truncations = {}, {}, {}, 0
     for slot in slots:
-        raw = (texts or {}).get(slot.key) or fallback[slot.key] if slot.ai_filled else slot.default_text
-        final[slot.key] = truncate_words(raw, slot.max_chars)
-        truncations += len(raw) > slot.max_chars
+        if not slot.ai_filled:
+            final[slot.key] = slot.default_text
+            continue
+        raw = texts.get(slot.key, "")
+        fitted = truncate_words(raw, slot.max_chars) if raw else ""
+        truncations += fitted != raw and bool(raw)
+        problems = llm_field_problems(fitted, lang=lang, max_chars=slot.max_chars, prompt=brief.offer)
+        if mode == "baseline" and fitted:
+            problems = []
+        if problems:
+            final[slot.key], writers[slot.key] = fallback[slot.key], "template"
+            notes[slot.key] = f"the LLM's text was unusable ({'; '.join(problems)}): the built-in writer's is used"
+        else:
+            final[slot.key], writers[slot.key] = fitted, "llm"
+    _recover_facts(final, fallback, facts, writers, notes, slots)
+    used_llm = any(w == "llm" for w in writers.values())
     stats = {
         "calls": tally.calls,
         "retries": retries,
         "truncations": truncations,
         "tokens": tally.tokens,
         "mode": mode,
-        "facts": facts,
-        "lost_facts": lost_facts(facts, final),
-        "used_fallback": texts is None and bool(ai_slots),
+        **_fact_stats(facts, final),
+        "field_writers": writers,
+        "field_notes": notes,
+        "used_fallback": bool(writers) and not used_llm,
+        "lang": lang,
         "seconds": round(time.perf_counter() - started, 4),
         "llm_seconds": round(tally.llm_seconds, 4),
     }
-    return CopyResult(texts=final, writer=client.name, stats=stats)
+    if notes:
+        stats["notice"] = (
+            "The LLM's answer could not be used, so the built-in writer wrote the text."
+            if not used_llm
+            else f"The built-in writer filled {', '.join(notes)}: the LLM's text was unusable there."
+        )
+    return CopyResult(texts=final, writer=writer if used_llm or not writers else "template", stats=stats)

@@ -58,3 +58,19 @@ def bank_image_make(name: str = "red box", status: str = BankImage.Status.APPROV
     image.file.save(f"{name.replace(' ', '-')}.png", ContentFile(picture_bytes()), save=False)
     image.save()
     return image
+
+
+def minimal_spec(**element) -> dict:
+    """Seed 000's example, with the sizes the contract asks for."""
+    text = {
+        "type": "text",
+        "text": "Launch Your Startup",
+        "x": 100,
+        "y": 200,
+        "width": 880,
+        "height": 160,
+        "fontSize": 64,
+        "color": "#ffffff",
+        "fontFamily": "Montserrat",
+    }
+    return {"width": 1080, "height": 1080, "background_color": "#1a1a2e", "elements": [{**text, **element}]}

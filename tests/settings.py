@@ -1,14 +1,20 @@
 """Test settings: the real settings, with Redis queues on their own database number so a running
-`make run` never picks up a test's jobs, and test media in its own folder."""
+`make run` never picks up a test's jobs, and test media in its own folder.
+
+ADGENESIS_TEST_SLOT=N (1-9) gives a pytest session its own test database, Redis database and media
+folder, so two sessions can run side by side on the same embedded servers."""
 
 import os
 
 os.environ.setdefault("DEBUG", "1")
 
 from adgenesis.settings import *  # noqa: F403
-from adgenesis.settings import DATA_DIR, RQ_QUEUES
+from adgenesis.settings import DATA_DIR, DATABASES, RQ_QUEUES
 
-REDIS_DB = 1
+_SLOT = int(os.environ.get("ADGENESIS_TEST_SLOT", "0"))
+_SUFFIX = f"_{_SLOT}" if _SLOT else ""
+REDIS_DB = 1 + _SLOT
 RQ_QUEUES = {name: {**queue, "DB": REDIS_DB} for name, queue in RQ_QUEUES.items()}
-MEDIA_ROOT = DATA_DIR / "test-media"
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{_SUFFIX}"}
+MEDIA_ROOT = DATA_DIR / f"test-media{_SUFFIX}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -42,11 +42,68 @@ def test_llm_text_never_exceeds_max_length(api, fake_llm, llm_settings):
     assert body["stats"]["calls"] == 4
 
 
-def test_llm_down_is_a_503_with_a_message(api, fake_llm, llm_settings):
+def test_llm_down_falls_back_to_the_built_in_writer_and_says_so(api, fake_llm, llm_settings):
     fake_llm.default = Reply(status=503)
-    response = api.post("/api/v1/generate-text", {"prompt": "New phone"}, format="json")
-    assert response.status_code == 503
-    assert "not available" in response.json()["detail"]
+    prompt = "New phone with 2 days of battery, 15% off until Sunday"
+    response = api.post("/api/v1/generate-text", {"prompt": prompt}, format="json")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["writer"] == "template"
+    assert "did not answer" in body["notice"]
+    assert body["generated_text"] != prompt and "15%" in body["generated_text"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "writer"),
+    [
+        (Reply(content="2 days of battery and 15% off: the phone that keeps up with you."), "openai-compatible"),
+        (
+            Reply(content=json.dumps({"result": {"post": "2 days of battery, 15% off until Sunday."}})),
+            "openai-compatible",
+        ),
+        (
+            Reply(content="```json\n" + json.dumps({"caption": "15% off a phone that lasts 2 days"}) + "\n```"),
+            "openai-compatible",
+        ),
+    ],
+    ids=["plain-text", "nested-other-key", "fenced"],
+)
+def test_llm_answers_in_other_shapes_are_used(api, fake_llm, llm_settings, reply, writer):
+    fake_llm.default = reply
+    prompt = "Write a post: our new phone has 2 days of battery, 15% off until Sunday"
+    response = api.post("/api/v1/generate-text", {"prompt": prompt, "platform": "facebook"}, format="json")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["writer"] == writer, body
+    assert "15%" in body["generated_text"] and body["generated_text"] != prompt
+    assert body["notice"] == ""
+
+
+def test_an_echoed_prompt_is_never_returned(api, fake_llm, llm_settings):
+    prompt = "Our new phone has 2 days of battery and costs $499 until Sunday, order online at phoneshop.com"
+    fake_llm.default = Reply(content=prompt)
+    response = api.post("/api/v1/generate-text", {"prompt": prompt, "max_length": 200}, format="json")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["generated_text"] != prompt and prompt not in body["generated_text"]
+    assert body["writer"] == "template" and "built-in writer" in body["notice"]
+    assert set(body["facts_kept"]) >= {"$499", "phoneshop.com"}
+
+
+def test_aliases_hashtags_and_emoji(api):
+    prompt = "Taxi rides 20% off this weekend with code CITY20"
+    body = api.post(
+        "/api/v1/generate-text",
+        {"prompt": prompt, "platform": "twitter", "tone": "motivational", "max_length": 120, "emoji": True},
+        format="json",
+    ).json()
+    assert "#" in body["generated_text"] and "🚕" in body["generated_text"]
+    assert len(body["generated_text"]) <= 120
+    assert body["facts_kept"] == ["20%", "CITY20"] and body["facts_dropped"] == []
+    plain = api.post(
+        "/api/v1/generate-text", {"prompt": prompt, "platform": "meta", "max_length": 120}, format="json"
+    ).json()
+    assert "#" not in plain["generated_text"]
 
 
 @pytest.mark.parametrize(

@@ -190,3 +190,16 @@ def test_feedback_and_regenerate_api(api, banner, other_marketer):
     response = api.post(f"/api/v1/banners/{banner.pk}/regenerate", {"part": "text"}, format="json")
     assert response.status_code == 202 and response.json()["status"] == "queued"
     assert api.post(f"/api/v1/banners/{banner.pk}/regenerate", {"part": "all"}, format="json").status_code == 400
+
+
+def test_the_card_says_which_facts_had_no_room(client, marketer, ready, django_capture_on_commit_callbacks):
+    offer = "Get 10% cashback on every purchase with our new credit card, no annual fee, apply online at bankly.com"
+    campaign = campaign_make(marketer, ready, offer=offer)
+    task = generation_start(campaign=campaign, formats=[format_make("display-300x250")], user=marketer)
+    task_run(task_id=task.pk)
+    banner = Banner.objects.get(task=task)
+    assert banner.copy_stats["facts_dropped"] == ["bankly.com"]
+    assert "10% cashback" in banner.texts["headline"]
+    client.force_login(marketer)
+    html = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "No room in this format for: bankly.com" in html and "10% in headline" in html

@@ -1,8 +1,10 @@
 """The copywriter against a scripted OpenAI-compatible server over real HTTP: texts always fit."""
 
+import json
+
 import pytest
 
-from mlcore.copy import CopyBrief, key_facts, lost_facts, truncate_words, write_copy, write_template
+from mlcore.copy import CopyBrief, key_facts, lost_facts, parse_fields, truncate_words, write_copy, write_template
 from mlcore.layout import parse_layout
 from mlcore.llm import HTTPSettings, LLMUnavailable, OpenAICompatibleClient
 from tests.factories import preset
@@ -54,7 +56,9 @@ def test_too_long_five_times_truncates_after_three_retries(fake_llm, client):
     assert result.stats["truncations"] == 3
     assert_fits(result.texts)
     assert not result.texts["subheadline"].endswith((" ", ",", "-"))
-    assert TOO_LONG["headline"].startswith(result.texts["headline"])  # cut at a word boundary
+    # The cut headline lost 20% and CITY20: the deterministic writer's fields bring them back, and say so.
+    assert result.stats["facts_dropped"] == []
+    assert any("lost" in note for note in result.stats["field_notes"].values())
 
 
 def test_fits_on_the_second_retry(fake_llm, client):
@@ -142,7 +146,10 @@ def test_lost_facts_trigger_a_retry_and_are_reported(fake_llm, client):
     )
     result = write_copy(client, brief=BRIEF, slots=SQUARE)
     assert result.stats["retries"] == 3
-    assert result.stats["lost_facts"] == ["20%", "CITY20"]
+    assert "Keep these key facts of the offer: 20%, CITY20" in fake_llm.requests[1]["messages"][-1]["content"]
+    assert result.stats["lost_facts"] == []  # recovered from the deterministic writer
+    assert result.stats["field_writers"]["cta"] == "llm"
+    assert "20%" in result.stats["fact_fields"] and "CITY20" in result.stats["fact_fields"]
 
 
 def test_russian_offer_with_roubles():
@@ -164,8 +171,8 @@ def test_russian_offer_with_roubles():
     [
         ("Save $50 on orders over $200", ["$50", "$200"]),
         ("Скидка 15 % до 01.12.2026", ["15 %", "01.12.2026"]),
-        ("Mortgage from 5,9% for 20 years", ["5,9%", "20"]),
-        ("Cashback 5 000 руб. each month", ["5 000 руб."]),
+        ("Mortgage from 5,9% for 20 years", ["5,9%", "20 years"]),
+        ("Cashback 5 000 руб. each month", ["5 000 руб"]),
     ],
 )
 def test_key_facts_are_found(offer, facts):
@@ -189,3 +196,49 @@ def test_lost_facts_accepts_reformatted_money():
 )
 def test_truncation_never_cuts_mid_word_nor_leaves_punctuation(text, limit, expected):
     assert truncate_words(text, limit) == expected
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        json.dumps({"title": "Taxi 20% off", "subtitle": "Code CITY20 this weekend", "button": "Book a ride"}),
+        json.dumps(
+            {
+                "banner": {
+                    "texts": {
+                        "Headline": "Taxi 20% off",
+                        "Sub_headline": "Code CITY20 this weekend",
+                        "call_to_action": "Book a ride",
+                    }
+                }
+            }
+        ),
+        json.dumps(
+            {
+                "fields": [
+                    {"key": "headline", "text": "Taxi 20% off"},
+                    {"key": "subheadline", "text": "Code CITY20 this weekend"},
+                    {"key": "cta", "text": "Book a ride"},
+                ]
+            }
+        ),
+        "**Headline:** Taxi 20% off\n**Subheadline:** Code CITY20 this weekend\n**CTA:** Book a ride",
+        "Taxi 20% off\nCode CITY20 this weekend\nBook a ride",
+    ],
+    ids=["other-keys", "nested", "list-of-fields", "labelled-lines", "bare-lines"],
+)
+def test_replies_in_other_shapes_are_mapped_onto_the_slots(reply):
+    assert parse_fields(reply, SQUARE) == {
+        "headline": "Taxi 20% off",
+        "subheadline": "Code CITY20 this weekend",
+        "cta": "Book a ride",
+    }
+
+
+def test_an_echoed_field_is_taken_from_the_deterministic_writer_and_says_why(fake_llm, client):
+    fake_llm.default = fields(headline="Taxi 20% off", subheadline=BRIEF.offer, cta="Book a ride")
+    result = write_copy(client, brief=BRIEF, slots=SQUARE)
+    assert result.stats["field_writers"]["subheadline"] == "template"
+    assert result.stats["field_writers"]["headline"] == "llm"
+    assert "subheadline" in result.stats["notice"]
+    assert result.texts["subheadline"] != BRIEF.offer

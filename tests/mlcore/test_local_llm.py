@@ -78,10 +78,14 @@ def test_local_model_answers_and_limits_hold(tiny_lm):
     slots = parse_layout(preset("display-300x250")).text_slots
     brief = CopyBrief(product="Taxi", description="A taxi.", offer="Rides 20% off", tone="casual", platform="display")
     result = write_copy(client, brief=brief, slots=slots, max_retries=1)
-    assert result.writer == "local-transformers"
     assert result.stats["calls"] == 2 and result.stats["tokens"] > 0
     for slot in slots:
         assert 0 < len(result.texts[slot.key]) <= slot.max_chars
+    # A random tiny model writes noise: each field it spoilt comes from the deterministic writer, with why.
+    writers = result.stats["field_writers"]
+    assert set(writers) == {s.key for s in slots}
+    assert all(key in result.stats["field_notes"] for key, writer in writers.items() if writer == "template")
+    assert result.writer == ("local-transformers" if "llm" in writers.values() else "template")
 
 
 def test_lora_adapter_is_loaded_and_changes_the_output(tiny_lm):

@@ -1,0 +1,501 @@
+"""An offer read into parts: brand, clauses with roles (benefit, code, deadline, condition, where,
+info), facts and the kind of action it asks for. English and Russian.
+
+Scripts often send a design request instead of an offer ("Create a banner ad image of size 300x250
+for a spring sale … The call to action is SHOP NOW. The target audience is …"): `read_request` takes
+the subject, offer, stated call to action, colours, audience and purpose out of it, so the
+instruction itself never reaches the banner.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import razdel
+
+from mlcore.facts import Fact, find_facts
+from mlcore.textcheck import language, morph
+
+ROLES = ("benefit", "code", "deadline", "condition", "where", "info")
+ROLE_ORDER = {role: index for index, role in enumerate(ROLES)}
+
+_BENEFIT = {
+    "en": re.compile(
+        r"\d\s?%|[$€£₽]\s?\d|\bfree\b|\boff\b|discount|\bsav(?:e|es|ing)\b|cash\s?back|bonus|\bgifts?\b|\bsale\b|"
+        r"\bdeals?\b|half[- ]price|\bbogo\b|\d\s?(?:for|\+)\s?\d|buy \d+,? get|for the price of|\btrials?\b|"
+        r"no (?:annual |monthly |hidden |setup |delivery )?(?:fees?|commission|interest)|lowest|\bpoints\b|"
+        r"\bmiles\b|upgrade|\bextra\b|double|twice|faster|\breward|complimentary|guarantee|\bonly\b.*\d|"
+        r"\bfrom\b.*\d|\bunder\b.*\d|\bwin\b|\bprize",
+        re.I,
+    ),
+    "ru": re.compile(
+        r"\d\s?%|[$€£₽]|\d\s?(?:руб|р\.|тыс)|скидк|бесплатн|подар|кэшб[эе]к|кешб[эе]к|бонус|выгод|распродаж|"
+        r"\bакци|дешевле|эконом|полцены|\d\s?\+\s?\d|по цене|пробн|без (?:комисси|переплат|процент|предоплат)|"
+        r"всего за|\bот\s\d|балл|двойн|быстр|минут|розыгрыш|приз|\bдаром\b|выгодн|спецпредложени|льгот",
+        re.I,
+    ),
+}
+_OPENERS = {
+    "en": [
+        ("code", r"(?:with|using|use|enter|apply)\s+(?:the\s+|our\s+)?(?:promo\s*|discount\s*|coupon\s*)?code\b"),
+        ("code", r"(?:promo\s*|discount\s*|coupon\s*)code\b"),
+        ("deadline", r"(?:valid\s+|only\s+|offer\s+ends\s+|ends\s+|ending\s+)?(?:until|till|through|thru|before)\b"),
+        ("deadline", r"(?:offer\s+)?(?:ends|expires)\b"),
+        ("deadline", r"(?:only\s+)?(?:this|next)\s+(?:weekend|week|month|friday|saturday|sunday|monday)\b"),
+        ("deadline", r"(?:today|tonight|this week)\s+only\b|(?:on\s+)?weekdays\b|every\s+(?:day|weekend)\b"),
+        ("deadline", r"(?:from|between)\s+(?=\d{1,2}(?::\d{2}|\s?[ap]m))"),
+        (
+            "condition",
+            r"(?:on|for|with)\s+(?:all\s+|any\s+)?(?:orders?|purchases?|bookings?)\s+(?:over|above|of|from)\b",
+        ),
+        ("condition", r"(?:for|to)\s+(?:all\s+)?new\s+(?:customers|clients|users|members|subscribers)\b"),
+        ("condition", r"(?:when|if)\s+you\b|min(?:imum)?\.?\s+order\b"),
+        ("where", r"(?:apply|order|book|shop|buy|sign up|register|call|visit)\s+(?:now\s+)?(?:online|at|on|via)\b"),
+        ("where", r"(?:at|on|via)\s+(?=(?:www\.)?[\w-]+\.[a-z]{2,})|in\s+(?:our|the)\s+app\b|online\s+at\b"),
+    ],
+    "ru": [
+        ("code", r"(?:по|с)\s+промокод\w*|промокод\w*|введите\s+код|по\s+коду"),
+        ("deadline", r"(?:только\s+)?до\s+(?=\d|конца|понедельник|вторник|сред|четверг|пятниц|суббот|воскрес|полуноч)"),
+        (
+            "deadline",
+            r"(?:только\s+)?(?:по|в)\s+(?:будн\w+|выходн\w+|понедельник\w*|вторник\w*|сред\w+|четверг\w*|пятниц\w+|суббот\w+|воскресень\w+)",
+        ),
+        ("deadline", r"(?:только\s+)?(?:с\s+\d{1,2}(?:[:.]\d{2})?\s+(?:\w+\s+)?по\s+\d|с\s+\d{1,2}:\d{2})"),
+        ("deadline", r"только\s+(?:сегодня|сейчас|в\s+\w+)|(?:акция|предложение)\s+действует|успейте"),
+        ("condition", r"при\s+(?:заказе|покупке|оплате|оформлении|подключении|бронировании)\w*|для\s+новых\s+\w+"),
+        (
+            "where",
+            r"на\s+сайте|в\s+приложении|звоните|по\s+телефону|заказывайте|оформляйте|покупайте|записывайтесь|подробности",
+        ),
+    ],
+}
+_DEADLINE_WORDS = re.compile(
+    r"\buntil\b|\btill\b|\bends?\b|\bexpires?\b|\btoday\b|\btonight\b|\bweekend\b|\bweekdays?\b|\bonly\b.*\b(?:day|week)|"
+    r"\bдо\b|\bпо будням|выходн|сегодня|успейте|только|действует|\bпо\s\d",
+    re.I,
+)
+_WHERE_WORDS = re.compile(r"\bonline\b|\bapp\b|\bcall\b|\bvisit\b|на сайте|в приложении|звоните|телефон", re.I)
+_CONDITION_WORDS = re.compile(
+    r"\border\w*\s+(?:over|above)|\bnew customers|\bwhen you|при заказе|при покупке|для новых", re.I
+)
+
+# The kind of action an offer asks for picks its call to action (see the writer's phrasebook).
+_KINDS = [
+    ("ride", r"\btaxi|\brides?\b|\bcab\b|такси|поездк"),
+    ("trial", r"free trial|try (?:it )?(?:for )?free|\btrial\b|пробн\w+ период|попробуйте бесплатно"),
+    ("loan", r"\bloans?\b|mortgage|refinanc|кредит(?!н\w* карт)|ипотек|заём|займ|рефинанс"),
+    ("card", r"credit card|debit card|\bcard\b|карт[аыуе]\b|вклад"),
+    (
+        "shop",
+        r"headphones|laptop|smartphone|iphone|\bphones?\b|\btv\b|\btoys?\b|shoes|sneakers|clothes|fashion|"
+        r"ноутбук|смартфон|наушник|телевизор|игрушк|обув|одежд|кроссовк|техник",
+    ),
+    (
+        "delivery",
+        r"pizza|sushi|burger|\bfood\b|restaurant|\bmeals?\b|coffee|cappuccino|lunch|dinner|breakfast|brunch|"
+        r"пицц|суши|ролл|кофе|капучино|ресторан|\bеда\b|\bеды\b|блюд|кофейн|обед|ужин|завтрак|deliver|доставк",
+    ),
+    (
+        "booking",
+        r"hotel|flight|\btours?\b|travel|\bstays?\b|booking|resort|отел|гостиниц|перел[её]т|\bтур(?:ы|ов|а)?\b|"
+        r"путешеств|бронир|авиабилет|санатор",
+    ),
+    ("course", r"course|\bclass|lesson|school|training|webinar|workshop|курс|урок|заняти|школ|обучени|вебинар|тренинг"),
+    ("fitness", r"\bgym\b|fitness|yoga|pilates|workout|фитнес|спортзал|\bйог|тренажер|бассейн"),
+    ("app", r"\bapp\b|download|приложени|скачай|скачать"),
+    ("trial", r"subscription|subscribe|\bsaas\b|software|подписк|тариф"),
+    ("event", r"concert|festival|tickets?\b|\bshow\b|conference|концерт|фестивал|билет|спектакл|выставк|конференци"),
+    ("beauty", r"salon|\bspa\b|manicure|haircut|massage|grooming|салон|маникюр|стрижк|массаж|барбершоп|груминг"),
+    ("shop", r"\bshop|store|\bsale\b|\bbuy\b|collection|магазин|распродаж|купи|коллекци"),
+]
+_KIND_PATTERNS = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KINDS]
+
+
+@dataclass
+class Clause:
+    text: str
+    role: str
+    facts: list[Fact]
+    sentence: int
+    start: int
+    end: int
+
+    @property
+    def priority(self) -> int:
+        return ROLE_ORDER[self.role]
+
+
+@dataclass
+class Request:
+    """What a design request states besides the offer."""
+
+    cta: str = ""
+    headline: str = ""
+    subheadline: str = ""
+    colors: list[str] = field(default_factory=list)
+    audience: str = ""
+    purpose: str = ""
+    is_request: bool = False
+
+
+@dataclass
+class Offer:
+    text: str
+    lang: str
+    brand: str
+    clauses: list[Clause]
+    facts: list[Fact]
+    kind: str
+    request: Request
+
+    def sentence_text(self, first: int, last: int) -> str:
+        """The offer's own words from clause `first` to clause `last` (same sentence)."""
+        return self.text[self.clauses[first].start : self.clauses[last].end].strip(" ,;:—–-")
+
+
+# -- design requests ----------------------------------------------------------------------------
+
+_SIZE = re.compile(
+    r"(?:of\s+size|sized|size|in\s+size|размер(?:ом)?)?\s*\b\d{2,4}\s?(?:px\s?)?[x×х*]\s?\d{2,4}(?:\s?(?:px|pixels|пикс\w*))?\b",
+    re.I,
+)
+_SIZE_NAMES = re.compile(r"\b(?:medium rectangle|leaderboard|wide skyscraper|skyscraper|half page|billboard)\b", re.I)
+_LEAD = {
+    "en": re.compile(
+        r"^\s*(?:hi[,!]?\s*|hello[,!]?\s*)?(?:please\s+|kindly\s+)?(?:can|could|would)?\s*(?:you\s+)?(?:please\s+)?"
+        r"(?:creat\w*|desi?gn|make|generate|build|produce|draw|render|craft|prepare|give me|i need|we need|i want|"
+        r"we want|i'd like|we'd like|need)\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+|one\s+)?(?:[\w-]+\s+){0,5}?"
+        r"(?:banners?|ads?|adverts?|advertisements?|creatives?|posters?|images?|graphics?|visuals?|flyers?)"
+        r"(?:\s+(?:ad|image|banner|graphic|design|creative)s?)*\s*"
+        r"(?:(?:of\s+size|sized|size)?\s*\d{2,4}\s?[x×]\s?\d{2,4}(?:\s?px)?\s*)?"
+        r"(?:(?:for|on)\s+(?:instagram|facebook|linkedin|twitter|x|tiktok|youtube|pinterest|google ads|the web)\s+)?"
+        r"(?:(?:for|about|advertising|promoting|to promote|to advertise|that promotes|announcing|to announce|of|"
+        r"showcasing|featuring|highlighting|on)\s+)?",
+        re.I,
+    ),
+    "ru": re.compile(
+        r"^\s*(?:пожалуйста,?\s+)?(?:созда\w*|сдела\w*|нарису\w*|сгенериру\w*|подготов\w*|разработа\w*|нуж(?:ен|на|но)|"
+        r"хочу)\s+(?:мне\s+|нам\s+)?(?:[\w-]+\s+){0,4}?(?:баннер\w*|реклам\w*|креатив\w*|макет\w*|картинк\w*|"
+        r"изображени\w*|постер\w*|объявлени\w*)\s*(?:(?:для|о|об|про|рекламирующ\w*|с\s+рекламой)\s+)?",
+        re.I,
+    ),
+}
+_REQUEST_PARTS = [
+    (
+        "cta",
+        re.compile(
+            r"(?:the\s+)?(?:call[- ]to[- ]action|cta|button(?:\s+text)?)\s*"
+            r"(?:should\s+(?:be|say|read)|is|reads|says|:|-|—|=)\s*(?P<v>.+)"
+            r"|призыв\w*(?:\s+к\s+действию)?\s*(?:[:—-]|это)?\s*(?P<v2>.+)"
+            r"|кнопк\w*\s*(?:[:—-]|с\s+текстом)?\s*(?P<v3>.+)",
+            re.I,
+        ),
+    ),
+    ("cta", re.compile(r"with\s+an?\s+[\"'«“](?P<v>[^\"'»”]+)[\"'»”]\s+(?:button|cta|call to action)", re.I)),
+    (
+        "headline",
+        re.compile(
+            r"(?:headline|title|heading|заголовок)\s*(?:should\s+(?:be|say|read)|is|reads|:|-|—)\s*(?P<v>.+)", re.I
+        ),
+    ),
+    (
+        "subheadline",
+        re.compile(
+            r"(?:sub-?headline|subtitle|sub-?text|tagline|body(?:\s+text)?|подзаголовок|текст)\s*(?:is|reads|:|-|—)\s*(?P<v>.+)",
+            re.I,
+        ),
+    ),
+    ("audience", re.compile(r"(?:the\s+)?(?:target\s+)?audience\b|\baimed\s+at\b|\btargeting\b|аудитори", re.I)),
+    ("purpose", re.compile(r"(?:the\s+)?(?:primary\s+|main\s+)?(?:purpose|goal|objective|aim)\b|\bцель\b|задач", re.I)),
+    (
+        "style",
+        re.compile(
+            r"\b(?:theme|colou?rs?|palette|style|background|font|mood|look|tone|vibe|aesthetic|design should|"
+            r"use\s+(?:a|an)\s+\w+\s+(?:style|look))\b"
+            r"|тем[аеуы]\b|цвет|стил|фон\b|шрифт|палитр|оформлени|настроени",
+            re.I,
+        ),
+    ),
+]
+_COLOR_NAMES = (
+    "white black red green blue yellow orange purple pink brown grey gray navy teal gold silver beige turquoise "
+    "violet maroon olive coral mint lavender cyan magenta белый белого чёрный черный красный зелёный зеленый синий "
+    "голубой жёлтый желтый оранжевый фиолетовый розовый коричневый серый золотой серебряный бирюзовый бежевый"
+).split()
+_CSS = {
+    "white": "#ffffff", "black": "#111111", "red": "#d7263d", "green": "#2e7d32", "blue": "#1e5aa8",
+    "yellow": "#ffd23f", "orange": "#ff7a1a", "purple": "#6a3fa0", "pink": "#ff6fa3", "brown": "#7b4a2e",
+    "grey": "#8a8f98", "gray": "#8a8f98", "navy": "#1a2a5e", "teal": "#0f8b8d", "gold": "#d4a72c",
+    "silver": "#c0c4cc", "beige": "#e8dcc4", "turquoise": "#30c5c0", "violet": "#7f4fc9", "maroon": "#7a1e2c",
+    "olive": "#6b7a2a", "coral": "#ff7f66", "mint": "#98e0c0", "lavender": "#b9a7e8", "cyan": "#19b5d6",
+    "magenta": "#c2185b", "белый": "#ffffff", "белого": "#ffffff", "чёрный": "#111111", "черный": "#111111",
+    "красный": "#d7263d", "зелёный": "#2e7d32", "зеленый": "#2e7d32", "синий": "#1e5aa8", "голубой": "#4aa3df",
+    "жёлтый": "#ffd23f", "желтый": "#ffd23f", "оранжевый": "#ff7a1a", "фиолетовый": "#6a3fa0",
+    "розовый": "#ff6fa3", "коричневый": "#7b4a2e", "серый": "#8a8f98", "золотой": "#d4a72c",
+    "серебряный": "#c0c4cc", "бирюзовый": "#30c5c0", "бежевый": "#e8dcc4",
+}  # fmt: skip
+_HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
+_QUOTED_VALUE = re.compile(r"^[\"'«“]?(.+?)[\"'»”]?[.!]?$")
+
+
+def _colors(sentence: str) -> list[str]:
+    found = [h if len(h) == 7 else "#" + "".join(c * 2 for c in h[1:]) for h in _HEX.findall(sentence)]
+    for word in re.findall(r"[a-zа-яё]+", sentence.lower()):
+        stem = next((c for c in _COLOR_NAMES if (word.startswith(c[:5]) and len(c) >= 4) or word == c), None)
+        if stem and _CSS.get(stem) and _CSS[stem] not in found:
+            found.append(_CSS[stem])
+    return found[:3]
+
+
+_REQUEST_WORDS = (
+    r"(?:(?:colou?rs?|theme|style|palette|background|cta|call to action|button|target|audience|goal|purpose)\b|"
+    r"цвет|тем[аы]\b|стил|фон\b|призыв|кнопк|аудитори|цел[ьи]\b)"
+)
+
+
+def _request_lines(text: str) -> list[str]:
+    lines = []
+    for line in re.split(
+        r"\n+|(?:^|\s)[•·▪–-]\s+(?=[A-ZА-Я])|(?<=[.!?;])\s+|,\s+(?=" + _REQUEST_WORDS + ")", text, flags=re.I
+    ):
+        lines.extend(s.text for s in razdel.sentenize(line.strip(" -•*")) if s.text.strip())
+    return lines
+
+
+_FIELD_LINE = re.compile(
+    r"^(?:business|company|brand|product|service|offer|promo(?:tion)?|deal|discount|sale|event|бизнес|компания|"
+    r"бренд|продукт|товар|услуга|предложение|акция|скидка)\s*[:—-]\s*(?P<v>.+)$",
+    re.I,
+)
+
+
+def _nominative(phrase: str) -> str:
+    """'магазина одежды' → 'магазин одежды': the leading adjectives and head noun in the nominative."""
+    out, done = [], False
+    for word in phrase.split():
+        prefix, _, tail = word.rpartition("-") if "-" in word else ("", "", word)
+        parsed = morph().parse(tail)[0] if not done and re.fullmatch(r"[а-яё]+", tail, re.I) else None
+        if parsed is not None and parsed.tag.POS in {"NOUN", "ADJF", "PRTF"}:
+            inflected = parsed.inflect({"nomn"})
+            form = inflected.word if inflected else tail
+            out.append(f"{prefix}-{form}" if prefix else (form.capitalize() if tail[:1].isupper() else form))
+            done = parsed.tag.POS == "NOUN"
+        else:
+            out.append(word)
+            done = done or (parsed is None and bool(out))
+    return " ".join(out)
+
+
+def read_request(text: str) -> tuple[str, Request]:
+    """The offer inside a design request, and what else the request states; plain offers pass through."""
+    lang = language(text)
+    lead = _LEAD[lang].match(text)
+    if lead is None or not lead.group().strip():
+        return text, Request()
+    request = Request(is_request=True)
+    kept: list[str] = []
+    for index, line in enumerate(_request_lines(text)):
+        if index == 0:
+            line = _LEAD[lang].sub("", line, count=1)
+        line = _SIZE_NAMES.sub("", _SIZE.sub("", line)).strip(" ,;:")
+        if index == 0:
+            line = re.sub(r"^(?:of|for|with|в|для|на)\s+", "", line, flags=re.I)
+            line = re.sub(r"^(?:my|our|мо[йяеи]|наш[аеи]?)\s+", "", line, flags=re.I)
+            line = re.sub(
+                r"\s+(?:offering|that offers|which offers|with an?|featuring)\s+(?:an?\s+)?", ": ", line, count=1
+            )
+            line = re.sub(r"\s+(?:предлагающ\w+|со?\s+(?=скидк|кэшб|подар))", ": ", line, count=1)
+        if not line.strip(" .!"):
+            continue
+        field_line = _FIELD_LINE.match(line)
+        if field_line:
+            value = field_line.group("v")
+            kept.append(value if not re.match(r"(?:discount|sale|скидка)", line, re.I) else line)
+            continue
+        part = next(((name, m) for name, pattern in _REQUEST_PARTS if (m := pattern.search(line))), None)
+        if part is None or (index == 0 and part[0] in {"style", "audience", "purpose"} and part[1].start() > 0):
+            kept.append(_split_style_tail(line, request))
+            continue
+        name, match = part
+        if name in {"cta", "headline", "subheadline"}:
+            value = next(v for v in (match.groupdict().get(k) for k in ("v", "v2", "v3")) if v)
+            value = _QUOTED_VALUE.match(value.strip()).group(1).strip(" .\"'«»“”")
+            setattr(request, name, value[:80])
+        elif name == "style":
+            request.colors += [c for c in _colors(line) if c not in request.colors]
+        else:
+            setattr(request, name, line)
+    kept = [k.strip() for k in kept if k.strip()]
+    offer = " ".join((s[:1].upper() + s[1:]) if s[-1] in ".!?…" else f"{s[:1].upper() + s[1:]}." for s in kept)
+    offer = re.sub(r"^(?:an?|the)\s+", "", offer, flags=re.I)
+    if lang == "ru" and kept:
+        head, sep, rest = [*re.split(r"([:,])", kept[0], maxsplit=1), "", ""][:3]
+        if len(head.split()) <= (4 if sep == ":" or not sep else 3):
+            kept[0] = (
+                f"{_nominative(head.rstrip('.'))}{':' if sep else ''}{rest}"
+                if sep
+                else _nominative(head.rstrip(".")) + "."
+            )
+            offer = " ".join((s[:1].upper() + s[1:]) if s[-1] in ".!?…" else f"{s[:1].upper() + s[1:]}." for s in kept)
+    if not offer:  # nothing but instructions: keep what follows the request verb rather than nothing
+        offer = _SIZE.sub("", _LEAD[lang].sub("", text, count=1)).strip(" .,;:")
+    return (offer[:1].upper() + offer[1:]) if offer else "", request
+
+
+def _split_style_tail(line: str, request: Request) -> str:
+    """'… offering 50% off, with a floral theme in blue and white' → the offer; the style goes to `request`."""
+    match = re.search(
+        r",?\s+(?:with|in|using|featuring)\s+(?:an?\s+)?[\w\s-]*\b(?:theme|colou?rs?|palette|style)\b.*$", line, re.I
+    )
+    if match is None:
+        return line
+    request.colors += [c for c in _colors(match.group()) if c not in request.colors]
+    return line[: match.start()]
+
+
+# -- clauses ------------------------------------------------------------------------------------
+
+
+def _brand_prefix(text: str, facts: list[Fact], lang: str, product: str) -> tuple[str, str]:
+    """'Кофейня «Зерно»: второй капучино …' → ('Кофейня «Зерно»', 'второй капучино …'). With a product
+    given, only a prefix that names it is taken as the brand."""
+    for match in re.finditer(r":\s|\s[—–]\s", text):
+        position = match.start()
+        if any(f.start <= position < f.end for f in facts):
+            continue
+        head = text[:position].strip()
+        named = not product or set(head.lower().split()) & set(product.lower().split())
+        clean = not _BENEFIT[lang].search(head) and not re.search(r"[.!?]", head)
+        if 0 < len(head.split()) <= 6 and clean and named and not any(f.end <= position for f in facts):
+            return head, text[match.end() :].strip()
+        return "", text
+    return "", text
+
+
+def _split_points(sentence: str, offset: int, facts: list[Fact], lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, role hint) of the clause boundaries inside one sentence (absolute offsets)."""
+    inside = [(f.start - offset, f.end - offset) for f in facts]
+    depth, points = 0, []
+    for index, char in enumerate(sentence):
+        if char in "«“(":
+            depth += 1
+        elif char in "»”)" and depth:
+            depth -= 1
+        if depth or any(a <= index < b for a, b in inside):
+            continue
+        if char in ",;:!?" or (char in "—–-" and 0 < index < len(sentence) - 1 and sentence[index - 1] == " "):
+            points.append((index, index + 1, ""))
+    for role, pattern in _OPENERS[lang]:
+        for match in re.finditer(rf"(?<=\s){pattern}", sentence, re.I):
+            if not any(a <= match.start() < b for a, b in inside):
+                points.append((match.start(), match.start(), role))
+    return sorted(set(points))
+
+
+def _role(text: str, facts: list[Fact], lang: str, hint: str) -> str:
+    kinds = {f.kind for f in facts}
+    if kinds & {"percent", "money"}:
+        return "benefit"
+    if "code" in kinds or hint == "code":
+        return "code"
+    if _BENEFIT[lang].search(text):
+        return "benefit"
+    if hint in {"deadline", "condition", "where"}:
+        return hint
+    if kinds & {"date", "time"} or _DEADLINE_WORDS.search(text):
+        return "deadline"
+    if kinds & {"url", "phone", "email"} or _WHERE_WORDS.search(text):
+        return "where"
+    if _CONDITION_WORDS.search(text):
+        return "condition"
+    return "info"
+
+
+_LEADING = re.compile(r"^(?:and|or|but|plus|also|и|а|а также|но|плюс|или)\s+", re.I)
+
+
+def _clauses(text: str, facts: list[Fact], lang: str, base: int) -> list[Clause]:
+    clauses: list[Clause] = []
+    for number, sentence in enumerate(razdel.sentenize(text)):
+        offset = base + sentence.start
+        body = sentence.text
+        cuts = _split_points(body, offset, facts, lang)
+        bounds = [(0, "")]
+        for start, end, role in cuts:
+            bounds.append((start, "")) if not role else bounds.append((start, role))
+            if end > start:
+                bounds.append((end, ""))
+        bounds.append((len(body), ""))
+        for (start, hint), (end, _) in itertools.pairwise(bounds):
+            piece = body[start:end]
+            stripped = piece.strip(" ,;:()!?.—–-\"'")
+            stripped = _LEADING.sub("", stripped)
+            if not stripped or not any(c.isalnum() for c in stripped):
+                continue
+            abs_start = offset + start + piece.find(stripped)
+            abs_end = abs_start + len(stripped)
+            own = [f for f in facts if abs_start <= f.start and f.end <= abs_end]
+            clauses.append(Clause(stripped, _role(stripped, own, lang, hint), own, number, abs_start, abs_end))
+    return _merge_fragments(clauses, text, base)
+
+
+def _merge_fragments(clauses: list[Clause], text: str, base: int) -> list[Clause]:
+    """A one-word piece ('apply', 'weekly') joins its neighbour in the same sentence: the next one when
+    only a space separates them ('apply | online at bankly.com'), else the previous one."""
+
+    def gap(left: Clause, right: Clause) -> str:
+        return text[left.end - base : right.start - base].strip()
+
+    merged: list[Clause] = []
+    carry: Clause | None = None
+    for index, clause in enumerate(clauses):
+        if carry is not None:
+            clause = Clause(
+                text[carry.start - base : clause.end - base],
+                clause.role,
+                clause.facts,
+                clause.sentence,
+                carry.start,
+                clause.end,
+            )
+            carry = None
+        following = clauses[index + 1] if index + 1 < len(clauses) else None
+        if len(clause.text.split()) == 1 and not clause.facts:
+            if following and following.sentence == clause.sentence and not gap(clause, following):
+                carry = clause
+                continue
+            if merged and merged[-1].sentence == clause.sentence:
+                merged[-1].end = clause.end
+                merged[-1].text = text[merged[-1].start - base : clause.end - base]
+                continue
+        merged.append(clause)
+    return merged
+
+
+def offer_kind(text: str) -> str:
+    return next((kind for kind, pattern in _KIND_PATTERNS if pattern.search(text)), "default")
+
+
+def parse_offer(offer: str, *, product: str = "", description: str = "") -> Offer:
+    """Read an offer (or a design request) into brand, clauses, facts and the kind of action."""
+    raw = " ".join(offer.split())
+    text, request = read_request(raw)
+    lang = language(text or raw)
+    sizes = [m.span() for m in _SIZE.finditer(text)]
+    facts = find_facts(text, skip=sizes)
+    brand, rest = _brand_prefix(text, facts, lang, product)
+    base = len(text) - len(rest)
+    clauses = _clauses(rest, [f for f in facts if f.start >= base], lang, base)
+    kind = offer_kind(f"{text} {product}")
+    kind = offer_kind(description) if kind == "default" and description else kind
+    return Offer(
+        text=text,
+        lang=lang,
+        brand=product.strip() or brand,
+        clauses=clauses,
+        facts=facts,
+        kind=kind,
+        request=request,
+    )

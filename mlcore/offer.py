@@ -86,7 +86,7 @@ _KINDS = [
     ("ride", r"\btaxi|\brides?\b|\bcab\b|такси|поездк"),
     ("trial", r"free trial|try (?:it )?(?:for )?free|\btrial\b|пробн\w+ период|попробуйте бесплатно"),
     ("loan", r"\bloans?\b|mortgage|refinanc|кредит(?!н\w* карт)|ипотек|заём|займ|рефинанс"),
-    ("card", r"credit card|debit card|\bcard\b|карт[аыуе]\b|вклад"),
+    ("card", r"credit card|debit card|\bcard\b|\bbank\b|карт[аыуе]\b|вклад|\bбанк"),
     (
         "shop",
         r"headphones|laptop|smartphone|iphone|\bphones?\b|\btv\b|\btoys?\b|shoes|sneakers|clothes|fashion|"
@@ -167,7 +167,7 @@ _LEAD = {
         r"^\s*(?:hi[,!]?\s*|hello[,!]?\s*)?(?:please\s+|kindly\s+)?(?:can|could|would)?\s*(?:you\s+)?(?:please\s+)?"
         r"(?:creat\w*|desi?gn|make|generate|build|produce|draw|render|craft|prepare|give me|i need|we need|i want|"
         r"we want|i'd like|we'd like|need)\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+|one\s+)?(?:[\w-]+\s+){0,5}?"
-        r"(?:banners?|ads?|adverts?|advertisements?|creatives?|posters?|images?|graphics?|visuals?|flyers?)"
+        r"(?:banners?|ads?|adverts?|advertisements?|creatives?|posters?|images?|graphics?|visuals?|flyers?)\b"
         r"(?:\s+(?:ad|image|banner|graphic|design|creative)s?)*\s*"
         r"(?:(?:of\s+size|sized|size)?\s*\d{2,4}\s?[x×]\s?\d{2,4}(?:\s?px)?\s*)?"
         r"(?:(?:for|on)\s+(?:instagram|facebook|linkedin|twitter|x|tiktok|youtube|pinterest|google ads|the web)\s+)?"
@@ -319,6 +319,9 @@ def read_request(text: str) -> tuple[str, Request]:
             kept.append(_split_style_tail(line, request))
             continue
         name, match = part
+        head = line[: match.start()].strip(" ,;:-—–")
+        if head and (name == "cta" or (index == 0 and len(head.split()) >= 3)):
+            kept.append(_split_style_tail(head, request))  # '… $49 with a "Learn More" button'
         if name in {"cta", "headline", "subheadline"}:
             value = next(v for v in (match.groupdict().get(k) for k in ("v", "v2", "v3")) if v)
             value = _QUOTED_VALUE.match(value.strip()).group(1).strip(" .\"'«»“”")
@@ -340,7 +343,8 @@ def read_request(text: str) -> tuple[str, Request]:
             )
             offer = " ".join((s[:1].upper() + s[1:]) if s[-1] in ".!?…" else f"{s[:1].upper() + s[1:]}." for s in kept)
     if not offer:  # nothing but instructions: keep what follows the request verb rather than nothing
-        offer = _SIZE.sub("", _LEAD[lang].sub("", text, count=1)).strip(" .,;:")
+        first = _request_lines(text)[0] if text.strip() else ""
+        offer = _SIZE.sub("", _LEAD[lang].sub("", first, count=1)).strip(" .,;:")
     return (offer[:1].upper() + offer[1:]) if offer else "", request
 
 

@@ -23,7 +23,7 @@ EN_FUNCTION_WORDS = frozenset(
     whose whom""".split()
 )
 # "off" ends many good headlines ("20% off"); it is a function word only inside a phrase.
-EN_END_OK = frozenset({"off", "up", "out", "in", "on", "more", "now", "all", "free", "down", "over", "only", "too"})
+EN_END_OK = frozenset({"off", "up", "out", "more", "now", "free", "only", "too"})
 RU_FUNCTION_POS = frozenset({"PREP", "CONJ", "PRCL", "NPRO"})
 RU_EXTRA_FUNCTION = frozenset("плюс минус включая кроме вместо около после перед через также либо".split())
 RU_END_OK = frozenset({"же", "ли", "всё", "все", "это", "нас", "вас", "нам", "вам", "ещё", "тоже", "себя", "всех"})

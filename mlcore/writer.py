@@ -93,10 +93,10 @@ def _protected(text: str, facts: Sequence[Fact], base: int) -> list[tuple[int, i
 
 def clean_end(text: str, lang: str) -> str:
     """Drop trailing function words and marks until the phrase ends on a word that closes it."""
-    text = text.strip(" ,;:—–-/&+(«\"'")
+    text = text.lstrip(" ,;:—–-").rstrip(" ,;:—–-/&+(«\"'")
     while text and dangling_end(text, lang):
         cut = text.rsplit(" ", 1)
-        text = cut[0].strip(" ,;:—–-/&+(«\"'") if len(cut) == 2 else ""
+        text = cut[0].rstrip(" ,;:—–-/&+(«\"'") if len(cut) == 2 else ""
     return text
 
 
@@ -152,7 +152,7 @@ def _left_trims(text: str, lang: str, book: dict, facts: Sequence[str]) -> list[
             continue
         if lang == "ru" and all(ru_tag(w.lower()).POS in {"ADJF", "PRTF"} for w in dropped):
             trims.append(capitalize(" ".join(words[drop:])))
-        elif lang == "en" and all(_EN_MODIFIER.search(w) for w in dropped):
+        elif lang == "en" and drop == 1 and _EN_MODIFIER.search(dropped[0]) and words[1][:1].isalpha():
             trims.append(capitalize(" ".join(words[drop:])))
     if lang == "ru":
         trims += _head_and_benefit(words, lang, facts)
@@ -181,6 +181,8 @@ def _head_and_benefit(words: list[str], lang: str, facts: Sequence[str]) -> list
     forms = []
     for head in (2, 1):
         words_ = before[:head]
+        if ru_tag(words_[-1].lower()).POS != "NOUN":
+            continue  # 'Персональные от 1 200 ₽' has lost its noun
         if start > head and not any(is_function_word(w, lang) or re.search(r"[,.;:!?]", w) for w in words_):
             forms.append(f"{' '.join(words_)} {tail}")
     return forms
@@ -311,18 +313,18 @@ def headline_options(draft: Draft) -> list[tuple[str, tuple[int, ...]]]:
         text = capitalize(offer.sentence_text(main, last))
         options += [(form, _covered(offer, indices, form)) for form in phrase_forms(text, offer.lang, book, main_facts)]
     if main > 0 and offer.clauses[main - 1].sentence == sentence:
-        run = capitalize(offer.sentence_text(main - 1, main))
-        options += [
-            (form, _covered(offer, (main - 1, main), form)) for form in phrase_forms(run, offer.lang, book, main_facts)
-        ]
         before = offer.clauses[main - 1]
         glue = offer.text[before.end : offer.clauses[main].start]
         glue = ": " if glue.strip() in {":", "—", "–", "-", ","} else glue
-        base = list(options)
+        base = [(text, covered) for text, covered in options if not _is_tail(draft, text)]
         for head in phrase_forms(capitalize(before.text), offer.lang, book, [f.text for f in before.facts]):
             for text, covered in base:
                 joined = f"{head}{glue}{text if glue.strip() in {'.', '!', '?'} else decapitalize(text)}"
                 options.append((joined, (main - 1, *covered) if before.text in joined else covered))
+        run = capitalize(offer.sentence_text(main - 1, main))
+        options += [
+            (form, _covered(offer, (main - 1, main), form)) for form in phrase_forms(run, offer.lang, book, main_facts)
+        ]
     if offer.brand:
         options += [
             (book["brand_join"].format(brand=offer.brand, text=decapitalize(text)), covered)
@@ -336,8 +338,22 @@ def _score(text: str, draft: Draft, covered: tuple[int, ...]) -> tuple:
     facts = [f for i in covered for f in draft.offer.clauses[i].facts] if covered else []
     kept = [f for f in facts if fact_in(f.text, text)]
     best = min((f.priority for f in kept), default=9)
-    starts = any(text.lower().startswith(draft.offer.clauses[i].text.lower()[:12]) for i in covered)
-    return (-best, len(kept), _has_subject(text), starts, len(text))
+    own = not (draft.offer.brand and text.startswith(f"{draft.offer.brand}:"))
+    return (-best, len(kept), _has_subject(text), not _is_tail(draft, text), own, len(text))
+
+
+def _is_tail(draft: Draft, text: str) -> bool:
+    """A form cut from after a preposition ('A fashion retailer: …' from '… sale of a fashion retailer'), or
+    starting with one ('За 0 ₽ …'): the subject of the phrase was left behind."""
+    first = text.split(" ", 1)[0]
+    if is_function_word(first.strip(",.:"), draft.lang) and first.lower() not in {"up", "only", "now"}:
+        return True
+    words = draft.offer.text.lower().split()
+    start = " ".join(text.lower().split()[:2])
+    for index in range(1, len(words)):
+        if " ".join(words[index : index + 2]).startswith(start):
+            return is_function_word(words[index - 1], draft.lang) and words[index - 1] in draft.book["cut_before"]
+    return False
 
 
 def offer_brand_in(draft: Draft, text: str) -> bool:
@@ -360,9 +376,9 @@ def write_headline(draft: Draft, slot: TextSlot) -> str:
         text = fit_words(capitalize(source), slot.max_chars, draft.lang, whole=whole) or fit_words(
             capitalize(draft.offer.text), slot.max_chars, draft.lang, whole=whole
         )
-        if main is not None and text:
+        if main is not None and text and not is_degenerate(text):
             draft.used.add(draft.offer.clauses.index(main))
-        return text
+        return text if not is_degenerate(text) else ""
     fitting.sort(key=lambda option: _score(option[0], draft, option[1]), reverse=True)
     top = _score(fitting[0][0], draft, fitting[0][1])[:2]
     equals = [option for option in fitting if _score(option[0], draft, option[1])[:2] == top]
@@ -371,12 +387,21 @@ def write_headline(draft: Draft, slot: TextSlot) -> str:
     return text
 
 
-def _chunk(words: list[str], lang: str) -> list[str]:
-    """Leading words up to the first function word or punctuation (at most 3): a noun phrase, roughly."""
+def _chunk(words: list[str], lang: str, *, backwards: bool = False) -> list[str]:
+    """Words next to a fact up to the first function word or mark (at most 3): a noun phrase, roughly.
+    A dash or a quote ends it: a phrase is never taken out of a quotation."""
     chunk = []
     for word in words[:3]:
-        bare = word.strip(',.;:!?()«»"')
-        if not bare or is_function_word(bare, lang) or bare.lower() in {"and", "и"}:
+        bare = word.strip(',.;:!?()«»"“”')
+        if (
+            not bare
+            or not any(c.isalnum() for c in bare)
+            or is_function_word(bare, lang)
+            or bare.lower() in {"and", "и"}
+        ):
+            break
+        inner, outer = (word[-1], word[0]) if backwards else (word[0], word[-1])
+        if inner in '«»()"“”' or (backwards and outer in ",.;:!?"):
             break
         chunk.append(bare)
         if bare != word:
@@ -390,9 +415,7 @@ def _mini_phrases(draft: Draft, fact: Fact) -> list[str]:
     text, lang = draft.offer.text, draft.lang
     after = _chunk(text[fact.end :].split(), lang)
     preceding = text[: fact.start].split()
-    before = (
-        [] if preceding and preceding[-1][-1] in ",.;:!?" else list(reversed(_chunk(list(reversed(preceding)), lang)))
-    )
+    before = list(reversed(_chunk(list(reversed(preceding)), lang, backwards=True)))
     phrases = []
     if after:
         phrases.append(f"{fact.text} {' '.join(after)}")
@@ -460,7 +483,7 @@ def write_details(draft: Draft, slot: TextSlot, *, with_brand: bool = True) -> s
     brand = draft.offer.brand
     if with_brand and brand and not any(brand.lower() in t.lower() for t in [*draft.texts.values(), *parts]):
         joined = f"{brand} — {decapitalize(joiner.join(parts))}" if parts else brand
-        if len(joined) <= limit and len(brand) > 3:
+        if len(joined) <= limit and len(brand) >= 3:
             in_description = brand.lower() in draft.description.lower()[: len(brand) + 40]
             return joined if parts else _with_fallback(draft, [] if in_description else [brand], limit, headline)
     if not parts:
@@ -530,8 +553,10 @@ def _with_fallback(draft: Draft, parts: list[str], limit: int, headline: str) ->
     if draft.description:
         first = re.split(r"(?<=[.!?])\s+", draft.description.strip())[0].rstrip(".!")
         candidates.append(first)
-    phrases = draft.book["subheadlines"].get(draft.tone) or draft.book["subheadlines"]["professional"]
-    candidates += [phrases[(draft.variant - 1 + i) % len(phrases)] for i in range(len(phrases))]
+    by_kind = draft.book.get("kind_subheadlines", {}).get(draft.offer.kind, [])
+    by_tone = draft.book["subheadlines"].get(draft.tone) or draft.book["subheadlines"]["professional"]
+    for phrases in (by_kind, by_tone):
+        candidates += [phrases[(draft.variant - 1 + i) % len(phrases)] for i in range(len(phrases))]
     for candidate in candidates:
         text = ". ".join([*parts, candidate])
         if len(text) <= limit and len(repeated_words(headline, candidate, draft.lang)) < 2:

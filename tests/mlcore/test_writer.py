@@ -148,3 +148,13 @@ def test_the_writer_takes_under_two_milliseconds_per_banner():
     for offer in offers:
         write(offer, "square")
     assert (time.perf_counter() - started) / len(offers) < 0.01  # 2 ms measured by bench_copy; slack for CI
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_phrase_designers_keep_in_the_phrasebook_reads_as_a_finished_phrase(lang):
+    book = json.loads((ROOT / "banners" / "copy_rules" / "writer" / f"{lang}.json").read_text())
+    phrases = [p for ctas in book["ctas"].values() for p in ctas]
+    phrases += [p for group in ("subheadlines", "kind_subheadlines") for ps in book[group].values() for p in ps]
+    phrases += [*book["legal"]["suffix"], *book["legal"]["none"]]
+    for phrase in phrases:
+        assert field_problems(phrase, lang=lang, max_chars=200) == [], phrase

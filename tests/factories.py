@@ -26,6 +26,13 @@ def preset(slug: str) -> dict:
     return json.loads((FORMATS_DIR / f"{slug}.json").read_text())
 
 
+def preset_layouts() -> dict:
+    """Every shipped format preset as a Layout, by slug."""
+    from mlcore.layout import parse_layout
+
+    return {path.stem: parse_layout(json.loads(path.read_text())) for path in sorted(FORMATS_DIR.glob("*.json"))}
+
+
 def format_make(slug: str = "square") -> Format:
     return format_import(data=preset(slug))
 

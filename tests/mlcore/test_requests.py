@@ -4,20 +4,15 @@ the banner, the stated call to action is used, and the offer's figures survive."
 
 from __future__ import annotations
 
-import json
 import random
 import re
-from pathlib import Path
 
 from mlcore.copy import CopyBrief, write_template
 from mlcore.facts import fact_in
-from mlcore.layout import parse_layout
 from mlcore.textcheck import field_problems, language
+from tests.factories import preset_layouts
 
-ROOT = Path(__file__).resolve().parents[2]
-FORMATS = {
-    path.stem: parse_layout(json.loads(path.read_text())) for path in sorted((ROOT / "banners" / "formats").glob("*.json"))
-}
+FORMATS = preset_layouts()
 BUSINESSES = [
     ("a spring sale of a fashion retailer", "a {p}% discount"),
     ("a pizza place", "two pizzas for ${n}"),
@@ -42,7 +37,13 @@ THEMES = [
     "Bright, playful theme with orange and yellow.",
     "",
 ]
-CTAS = ["The call to action is SHOP NOW.", "CTA: Order today.", "with a 'Learn More' button.", "Call to action: Book now.", ""]
+CTAS = [
+    "The call to action is SHOP NOW.",
+    "CTA: Order today.",
+    "with a 'Learn More' button.",
+    "Call to action: Book now.",
+    "",
+]
 AUDIENCES = ["The target audience is young women aged 18-35.", "Target audience: busy professionals.", ""]
 PURPOSES = ["The primary purpose is to drive online sales.", "The goal is brand awareness.", ""]
 INSTRUCTION_WORDS = re.compile(
@@ -57,8 +58,11 @@ def requests(count: int = 400, seed: int = 7) -> list[tuple[str, str]]:
     made = []
     for _ in range(count):
         business, offer = rng.choice(BUSINESSES)
-        offer = offer.format(p=rng.choice([10, 15, 20, 25, 30, 40, 50]), n=rng.choice([9, 19, 25, 49, 99]),
-                             d=rng.choice(["December 31", "Sunday", "March 8", "12/31"]))
+        offer = offer.format(
+            p=rng.choice([10, 15, 20, 25, 30, 40, 50]),
+            n=rng.choice([9, 19, 25, 49, 99]),
+            d=rng.choice(["December 31", "Sunday", "March 8", "12/31"]),
+        )
         cta = rng.choice(CTAS)
         lead = f"{rng.choice(VERBS)} {rng.choice(THINGS)} {rng.choice(SIZES)} for {business} offering {offer}"
         if cta.startswith("with"):
@@ -86,7 +90,8 @@ def test_requests_become_ads_that_keep_their_figures_and_never_print_the_instruc
             if len(layout.text_slots) > 2:
                 facts_total += len(figures)
                 facts_kept += sum(fact_in(f, combined) for f in figures)
-            if stated and len(stated.group(1).strip()) <= next(s.max_chars for s in layout.text_slots if s.purpose == "cta"):
+            cta_limit = next(s.max_chars for s in layout.text_slots if s.purpose == "cta")
+            if stated and len(stated.group(1).strip()) <= cta_limit:
                 cta_total += 1
                 cta_used += result.texts["cta"].lower() == stated.group(1).strip().lower()
     assert leaks == []

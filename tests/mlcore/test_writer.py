@@ -10,16 +10,13 @@ import pytest
 
 from mlcore.copy import CopyBrief, write_template
 from mlcore.facts import fact_in, find_facts
-from mlcore.layout import parse_layout
 from mlcore.offer import parse_offer
 from mlcore.textcheck import NBSP, field_problems, language, typeset_ru
+from tests.factories import preset_layouts
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = json.loads((ROOT / "tests" / "data" / "copy_corpus.json").read_text())
-FORMATS = {
-    path.stem: parse_layout(json.loads(path.read_text()))
-    for path in sorted((ROOT / "banners" / "formats").glob("*.json"))
-}
+FORMATS = preset_layouts()
 DISPLAY = ("display-300x250", "display-728x90")
 
 

@@ -324,10 +324,18 @@ class GenerateTextView(APIView):
 
 
 class DesignSerializer(serializers.Serializer):
-    prompt = serializers.CharField(max_length=1000)
+    prompt = serializers.CharField(max_length=1000, help_text="an offer, or a design request as scripts send it")
     platform = serializers.ChoiceField(choices=PLATFORM_CHOICES, default="instagram")
     format = FormatListField()
     seed = serializers.IntegerField(default=0)
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="optional: its name, description and brand colours are used",
+    )
+    tone = serializers.ChoiceField(choices=Tone.choices, default=Tone.PROFESSIONAL)
 
     def validate_format(self, value):
         if len(value) != 1:
@@ -344,7 +352,13 @@ class DesignView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         spec = services.design_create(
-            prompt=data["prompt"], platform=data["platform"], fmt=data["format"], user=request.user, seed=data["seed"]
+            prompt=data["prompt"],
+            platform=data["platform"],
+            fmt=data["format"],
+            user=request.user,
+            seed=data["seed"],
+            product=data["product"],
+            tone=data["tone"],
         )
         return Response(spec)
 

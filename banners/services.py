@@ -353,18 +353,35 @@ def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
     return resized
 
 
-def design_create(*, prompt: str, platform: str, fmt: Format, user, seed: int = 0) -> dict:
-    """Seed-000 /design: texts from the prompt, a bank picture, a composed spec (nothing is saved)."""
+def design_create(
+    *, prompt: str, platform: str, fmt: Format, user, seed: int = 0, product=None, tone: str = "professional"
+) -> dict:
+    """Seed-000 /design: texts from the prompt (and the product, when given), a bank picture, a composed
+    spec. Nothing is saved and no pixels are drawn: /render draws the spec."""
     from mlcore.copy import CopyBrief
 
     copywriting.safety_check(fields={"prompt": prompt}, user=user)
     layout = fmt.layout
-    brief = CopyBrief(product="", description="", offer=prompt, tone="professional", platform=platform)
+    brief = CopyBrief(
+        product=product.name if product else "",
+        description=product.description if product else "",
+        offer=prompt,
+        tone=tone,
+        platform=platform,
+        industry=product.industry if product else "",
+    )
     copy = copywriting.texts_write(brief=brief, slots=list(layout.text_slots))
     request = copy.stats.get("request") or {}
-    picture = pipeline.picture_choose(product_text=request.get("offer") or prompt, description="", seed=seed)
-    result, _, _ = pipeline.stage_render(
-        campaign=None, layout=layout, texts=copy.texts, picture=picture, palette=request.get("colors", [])
+    product_text = f"{product.name}. {product.description}" if product else request.get("offer") or prompt
+    picture = pipeline.picture_choose(product_text=product_text, description="", seed=seed)
+    pictures = {layout.image_slots[0].key: (picture.src, picture.image)} if picture and layout.image_slots else {}
+    palette = request.get("colors") or (list(product.brand_kit.colors) if product and product.brand_kit else [])
+    result, _ = pipeline.fit_texts(
+        layout=layout,
+        texts=copy.texts,
+        pictures=pictures,
+        palette=palette,
+        shorten=lambda slots: copywriting.texts_write(brief=brief, slots=slots).texts,
     )
     return result.spec
 

@@ -87,6 +87,7 @@ def write_template(
         product=brief.product,
         description=brief.description,
         tone=brief.tone,
+        platform=brief.platform,
         slots=slots,
         phrasebook=voice.phrasebook or load_phrasebook(str(DEFAULT_PHRASEBOOK)),
         voice_ctas={"en": voice.ctas, "ru": voice.ctas_ru},

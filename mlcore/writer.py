@@ -73,6 +73,7 @@ class Draft:
     variant: int
     tone: str
     description: str
+    platform: str = ""
     used: set[int] = field(default_factory=set)
     texts: dict[str, str] = field(default_factory=dict)
 
@@ -579,9 +580,13 @@ def write_cta(draft: Draft, slot: TextSlot, voice_ctas: Sequence[str]) -> str:
             text = template.format(code=codes[0].text)
             if len(text) <= limit:
                 return text
-    kind = book["ctas"].get(draft.offer.kind) or book["ctas"]["default"]
-    rotated = kind[(draft.variant - 1) % len(kind) :] + kind[: (draft.variant - 1) % len(kind)]
-    for text in [*rotated, *voice_ctas, *book["ctas"]["default"]]:
+    # The kind of offer decides first ('Book a ride'); an offer of no known kind takes the platform's
+    # (LinkedIn: 'Request a demo') or the tone's ('Don't miss out') before the plain default.
+    kind = book["ctas"].get(draft.offer.kind, []) if draft.offer.kind != "default" else []
+    platform = book.get("platform_ctas", {}).get(draft.platform, [])
+    candidates = [*kind, *platform, *voice_ctas] or book["ctas"]["default"]
+    shift = (draft.variant - 1) % len(candidates)
+    for text in [*candidates[shift:], *candidates[:shift], *book["ctas"]["default"]]:
         if len(text) <= limit:
             return text
     return min(book["ctas"]["default"], key=len)[:limit]
@@ -623,6 +628,7 @@ def write_deterministic(
     tone: str,
     slots: Sequence[TextSlot],
     phrasebook: dict[str, dict],
+    platform: str = "",
     voice_ctas: dict[str, Sequence[str]] | None = None,
     variant: int = 1,
 ) -> tuple[dict[str, str], dict]:
@@ -630,7 +636,7 @@ def write_deterministic(
     started = time.perf_counter()
     parsed = parse_offer(offer, product=product, description=description)
     book = phrasebook.get(parsed.lang) or phrasebook["en"]
-    draft = Draft(offer=parsed, book=book, variant=variant, tone=tone, description=description)
+    draft = Draft(offer=parsed, book=book, variant=variant, tone=tone, description=description, platform=platform)
     ctas = (voice_ctas or {}).get(parsed.lang, ())
     for slot in sorted(slots, key=lambda s: ORDER.get(s.purpose, 2)):
         if not slot.ai_filled:

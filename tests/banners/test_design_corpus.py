@@ -10,28 +10,38 @@ import pytest
 
 from mlcore.facts import fact_in
 from mlcore.textcheck import field_problems, language
-from tests.factories import bank_image_make, format_make
+from tests.factories import bank_image_make, format_make, product_make
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = json.loads((ROOT / "tests" / "data" / "copy_corpus.json").read_text())
 SLUGS = sorted(path.stem for path in (ROOT / "banners" / "formats").glob("*.json"))
+# Every third offer and request of the corpus (the whole corpus runs through the writer in
+# tests/mlcore/test_writer.py); each with only a prompt, and offers again with their product.
 PROMPTS = (
-    [item["offer"] for item in CORPUS["en"][::17]]
-    + [item["offer"] for item in CORPUS["ru"][::12]]
-    + CORPUS["requests"][::11]
+    [(item["offer"], item) for item in CORPUS["en"][::3]]
+    + [(item["offer"], item) for item in CORPUS["ru"][::3]]
+    + [(request, None) for request in CORPUS["requests"][::3]]
 )
 
 
 @pytest.mark.slow
-def test_design_with_only_a_prompt_gives_complete_banners_on_every_preset(api, settings):
+def test_design_gives_complete_banners_on_every_preset_with_and_without_a_product(api, settings):
     settings.EMBED_IN_PROCESS = True
     formats = {slug: format_make(slug) for slug in SLUGS}
     bank_image_make()
+    calls = []
+    for prompt, item in PROMPTS:
+        calls.append((prompt, {}))
+        if item and item["product"]:
+            product = product_make(name=item["product"], slug=f"p{len(calls)}")
+            product.description = item["description"]
+            product.save()
+            calls.append((prompt, {"product": product.pk}))
     problems = []
-    for prompt in PROMPTS:
+    for prompt, extra in calls:
         lang = language(prompt)
         for slug, fmt in formats.items():
-            response = api.post("/api/v1/design", {"prompt": prompt, "format": slug}, format="json")
+            response = api.post("/api/v1/design", {"prompt": prompt, "format": slug, **extra}, format="json")
             assert response.status_code == 200, response.json()
             texts = {e["slot"]: e["text"] for e in response.json()["elements"] if e["type"] == "text"}
             slots = {s.key: s for s in fmt.layout.text_slots}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.copy import CopyBrief, write_template
+from mlcore.copy import CopyBrief, Voice, write_template
 from mlcore.facts import fact_in, find_facts
 from mlcore.offer import parse_offer
 from mlcore.textcheck import NBSP, field_problems, language, typeset_ru
@@ -129,6 +129,21 @@ def test_typography_keeps_the_length_and_uses_guillemets_and_a_spaced_dash():
     assert typeset == "Кафе «Лето»\u00a0— скидка 20\u00a0% и\u00a05\u00a0000\u00a0₽ в\u00a0подарок"
 
 
+def test_the_call_to_action_follows_the_kind_of_offer_then_the_platform_and_tone():
+    def cta(offer, tone="professional", platform="x"):
+        brief = CopyBrief(product="", description="", offer=offer, tone=tone, platform=platform)
+        tone_file = json.loads((ROOT / "banners" / "copy_rules" / "tones" / f"{tone}.json").read_text())
+        voice = Voice(ctas=tuple(tone_file["ctas"]), ctas_ru=tuple(tone_file["ctas_ru"]))
+        return write_template(brief=brief, slots=FORMATS["square"].text_slots, voice=voice).texts["cta"]
+
+    assert cta("Taxi rides 20% off this weekend") == "Book a ride"
+    assert cta("Кредитная карта со 120 днями без процентов") == "Оформить карту"
+    assert cta("Now open Sundays", platform="linkedin") == "Learn more"
+    assert cta("Now open Sundays", tone="fomo") == "Don't miss out"
+    assert cta("Now open Sundays") == "Learn more"
+    assert cta("Скидка 20% на такси").startswith(("Заказать", "Поехать", "Вызвать"))
+
+
 def test_regenerating_gives_different_copy_with_the_same_facts():
     offer = "Pizza delivery 30% off all weekend with code PIZZA30, free delivery on orders over $25"
     first, second = write(offer, "square", variant=1), write(offer, "square", variant=2)
@@ -150,7 +165,7 @@ def test_the_writer_takes_under_two_milliseconds_per_banner():
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_every_phrase_designers_keep_in_the_phrasebook_reads_as_a_finished_phrase(lang):
     book = json.loads((ROOT / "banners" / "copy_rules" / "writer" / f"{lang}.json").read_text())
-    phrases = [p for ctas in book["ctas"].values() for p in ctas]
+    phrases = [p for group in ("ctas", "platform_ctas") for ctas in book[group].values() for p in ctas]
     phrases += [p for group in ("subheadlines", "kind_subheadlines") for ps in book[group].values() for p in ps]
     phrases += [*book["legal"]["suffix"], *book["legal"]["none"]]
     for phrase in phrases:

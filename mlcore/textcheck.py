@@ -20,7 +20,7 @@ EN_FUNCTION_WORDS = frozenset(
     every each any some all both either neither more most less least such very just also even only up down
     out own same other another what when where why how whether while because since unless although though
     get got let make plus minus versus vs including except instead within without toward towards against
-    whose whom""".split()
+    whose whom starting beginning ending offering featuring""".split()
 )
 # "off" ends many good headlines ("20% off"); it is a function word only inside a phrase.
 EN_END_OK = frozenset({"off", "up", "out", "more", "now", "free", "only", "too"})

@@ -23,6 +23,7 @@ from mlcore.facts import Fact, fact_fields, fact_in, key_facts
 from mlcore.layout import TextSlot
 from mlcore.offer import Clause, Offer, parse_offer
 from mlcore.textcheck import (
+    NBSP,
     dangling_end,
     field_problems,
     is_degenerate,
@@ -372,6 +373,15 @@ def write_headline(draft: Draft, slot: TextSlot) -> str:
     ]
     if not fitting:
         main = draft.offer.clauses[_main_clause(draft.offer.clauses)] if draft.offer.clauses else None
+        benefit = next((f for f in (main.facts if main else []) if f.kind in {"percent", "money"}), None)
+        if benefit is not None:  # no phrase of the offer fits: the benefit in a few words of its own
+            phrases = [p for p in _mini_phrases(draft, benefit) if len(p) <= slot.max_chars]
+            content = sorted((p for p in phrases if _has_content(p, [benefit.text], draft.lang)), key=len, reverse=True)
+            joined = [book_join(draft, _label(draft, benefit))] if draft.offer.brand else []
+            for text in [*content, *joined, *phrases]:
+                if len(text) <= slot.max_chars and not field_problems(text, lang=draft.lang, max_chars=slot.max_chars):
+                    draft.used.add(draft.offer.clauses.index(main))
+                    return text
         source = main.text if main else draft.offer.brand or draft.offer.text
         whole = [f.text for f in draft.offer.facts]
         text = fit_words(capitalize(source), slot.max_chars, draft.lang, whole=whole) or fit_words(
@@ -427,7 +437,21 @@ def _mini_phrases(draft: Draft, fact: Fact) -> list[str]:
         if previous and is_function_word(previous[0].strip(",.;:"), lang) and previous[0][-1] not in ",.;:":
             phrases.append(f"{previous[0]} {fact.text}")
     phrases = [capitalize(clean_end(p, lang)) for p in phrases]
-    return sorted((p for p in phrases if fact_in(fact.text, p) and not dangling_end(p, lang)), key=len)
+    return sorted((p for p in phrases if fact_in(fact.text, p) and _whole_facts(draft, p)), key=len)
+
+
+def _whole_facts(draft: Draft, phrase: str) -> bool:
+    """No other fact of the offer is cut by the phrase ('1 сентября … цена 59' cuts '59 900 ₽')."""
+    words = set(phrase.lower().replace(NBSP, " ").split())
+    for fact in draft.offer.facts:
+        tokens = fact.text.lower().split()
+        if len(tokens) > 1 and words & set(tokens) and not fact_in(fact.text, phrase):
+            return False
+    return not dangling_end(phrase, draft.lang)
+
+
+def book_join(draft: Draft, text: str) -> str:
+    return draft.book["brand_join"].format(brand=draft.offer.brand, text=decapitalize(text))
 
 
 def _label(draft: Draft, fact: Fact) -> str:

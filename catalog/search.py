@@ -30,7 +30,7 @@ def texts_embed(texts: list[str]) -> np.ndarray:
     if get_current_job() is not None or settings.EMBED_IN_PROCESS:
         from mlcore.embed import embedder
 
-        return embedder(settings.EMBEDDER).encode(texts)
+        return embedder(settings.EMBEDDER).encode(texts, query=True)
     # A plain RQ queue: the request waits for the answer, so it must not wait for a commit.
     queue = Queue("default", connection=django_rq.get_connection("default"))
     job = queue.enqueue("catalog.jobs.texts_embed", texts, job_timeout=60, result_ttl=60, failure_ttl=600)

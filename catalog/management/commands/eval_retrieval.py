@@ -51,9 +51,10 @@ class Command(BaseCommand):
         rows = _rows(Path(pairs))
         model = load_embedder(embedder or settings.EMBEDDER)
         index_vectors = model.encode([r[1] for r in rows])
-        query_vectors = model.encode([r[2] for r in rows])
+        query_vectors = model.encode([r[2] for r in rows], query=True)
         ids = [r[0] for r in rows]
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS eval_texts")  # inside an outer transaction ON COMMIT waits
             cursor.execute(
                 f"CREATE TEMP TABLE eval_texts (image_id text, embedding vector({model.dimensions})) ON COMMIT DROP"
             )

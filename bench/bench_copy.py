@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -150,9 +151,17 @@ def corpus_items(path: Path):
         yield request, "", ""
 
 
+INSTRUCTION = re.compile(
+    r"\b(?:create|design|generate|banner|call to action|target audience|audience|purpose|theme|colou?rs?|"
+    r"\d{2,4}\s?[x×]\s?\d{2,4})\b|баннер|создай|аудитори|призыв",
+    re.I,
+)
+
+
 def deterministic(path: Path, layouts) -> dict:
-    fields = dangling = degenerate = wrong = over = facts_total = facts_kept = 0
+    fields = dangling = degenerate = wrong = over = facts_total = facts_kept = leaks = requests = 0
     seconds = []
+    request_texts = set(json.loads(path.read_text())["requests"])
     for offer, product, description in corpus_items(path):
         lang = language(offer)
         for layout in layouts:
@@ -170,6 +179,9 @@ def deterministic(path: Path, layouts) -> dict:
             if len(layout.text_slots) > 2:
                 facts_total += len(result.stats["facts"])
                 facts_kept += len(result.stats["facts_kept"])
+            if offer in request_texts:
+                requests += 1
+                leaks += bool(INSTRUCTION.search(" ".join(result.texts.values())))
     return {
         "corpus": path.stem,
         "banners": len(seconds),
@@ -179,6 +191,8 @@ def deterministic(path: Path, layouts) -> dict:
         "degenerate": degenerate,
         "wrong_language": wrong,
         "facts_kept_3+_slots": f"{100 * facts_kept / max(facts_total, 1):.2f} %",
+        "request_banners": requests,
+        "instruction_words_seen": leaks,
         "ms_median": round(1000 * statistics.median(seconds), 3),
         "ms_p95": round(1000 * sorted(seconds)[int(0.95 * len(seconds))], 3),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -129,20 +130,22 @@ def key_facts(text: str) -> list[str]:
 
 
 _CURRENCY_WORDS = [
-    (r"тыс\.?\s?", "000"),
-    (r"руб(?:\.|лей|ля|ль)?|р\.|\brub\b", "₽"),
-    (r"\busd\b|dollars?", "$"),
-    (r"\beur\b|euros?", "€"),
+    (re.compile(r"тыс\.?\s?"), "000"),
+    (re.compile(r"руб(?:\.|лей|ля|ль)?|р\.|\brub\b"), "₽"),
+    (re.compile(r"\busd\b|dollars?"), "$"),
+    (re.compile(r"\beur\b|euros?"), "€"),
 ]
+_SCHEME = re.compile(r"https?://|www\.")
+_FOLDED = re.compile(r"[\s\u00a0\u202f\"«»'“”„]+")
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """A form for comparing facts: case, spaces, dashes, quotes and currency spellings folded."""
     text = text.lower().replace(",", ".").replace("−", "-").replace("–", "-").replace("—", "-")
     for pattern, symbol in _CURRENCY_WORDS:
-        text = re.sub(pattern, symbol, text)
-    text = re.sub(r"https?://|www\.", "", text)
-    return re.sub(r"[\s\u00a0\u202f\"«»'“”„]+", "", text)
+        text = pattern.sub(symbol, text)
+    return _FOLDED.sub("", _SCHEME.sub("", text))
 
 
 def fact_in(fact: str, text: str) -> bool:

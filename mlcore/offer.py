@@ -10,8 +10,10 @@ instruction itself never reaches the banner.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import razdel
 
@@ -177,23 +179,25 @@ _LEAD = {
     ),
     "ru": re.compile(
         r"^\s*(?:пожалуйста,?\s+)?(?:созда\w*|сдела\w*|нарису\w*|сгенериру\w*|подготов\w*|разработа\w*|нуж(?:ен|на|но)|"
-        r"хочу)\s+(?:мне\s+|нам\s+)?(?:[\w-]+\s+){0,4}?(?:баннер\w*|реклам\w*|креатив\w*|макет\w*|картинк\w*|"
-        r"изображени\w*|постер\w*|объявлени\w*)\s*(?:(?:для|о|об|про|рекламирующ\w*|с\s+рекламой)\s+)?",
+        r"хочу)\s+(?:мне\s+|нам\s+)?(?:[\w-]+\s+){0,4}?(?:(?:баннер\w*|реклам\w*|креатив\w*|макет\w*|картинк\w*|"
+        r"изображени\w*|постер\w*|объявлени\w*)\s*)+"
+        r"(?:(?:размер\w*\s*)?\d{2,4}\s?[x×х*]\s?\d{2,4}(?:\s?(?:px|пикс\w*))?\s*)?"
+        r"(?:(?:для|о|об|про|рекламирующ\w*|с\s+рекламой)\s+)?",
         re.I,
     ),
 }
 _REQUEST_PARTS = [
+    ("cta", re.compile(r"with\s+an?\s+[\"'«“](?P<v>[^\"'»”]+)[\"'»”]\s+(?:button|cta|call to action)", re.I)),
     (
         "cta",
         re.compile(
-            r"(?:the\s+)?(?:call[- ]to[- ]action|cta|button(?:\s+text)?)\s*"
-            r"(?:should\s+(?:be|say|read)|is|reads|says|:|-|—|=)\s*(?P<v>.+)"
+            r"(?:the\s+)?(?:call[- ]to[- ]action|\bcta\b|\bbutton(?:\s+text)?)\s*"
+            r"(?:should\s+(?:be|say|read)|is|reads|says|:|-|—|=)?\s*(?P<v>[\"'«“]?\w.*)"
             r"|призыв\w*(?:\s+к\s+действию)?\s*(?:[:—-]|это)?\s*(?P<v2>.+)"
             r"|кнопк\w*\s*(?:[:—-]|с\s+текстом)?\s*(?P<v3>.+)",
             re.I,
         ),
     ),
-    ("cta", re.compile(r"with\s+an?\s+[\"'«“](?P<v>[^\"'»”]+)[\"'»”]\s+(?:button|cta|call to action)", re.I)),
     (
         "headline",
         re.compile(
@@ -212,8 +216,8 @@ _REQUEST_PARTS = [
     (
         "style",
         re.compile(
-            r"\b(?:theme|colou?rs?|palette|style|background|font|mood|look|tone|vibe|aesthetic|design should|"
-            r"use\s+(?:a|an)\s+\w+\s+(?:style|look))\b"
+            r"\b(?:theme|colou?rs?|palette|style|styled|background|font|mood|look|tone|vibe|aesthetic|design|"
+            r"use\s+(?:a|an)\s+\w+\s+(?:style|look))\b|#[0-9a-f]{3,6}\b"
             r"|тем[аеуы]\b|цвет|стил|фон\b|шрифт|палитр|оформлени|настроени",
             re.I,
         ),
@@ -288,48 +292,154 @@ def _nominative(phrase: str) -> str:
     return " ".join(out)
 
 
+_KEYS = {
+    "subject": r"business|company|brand|product|service|shop|store|client|бизнес|компания|бренд|продукт|товар|услуга|"
+    r"магазин|заведение",
+    "offer": r"offer|promo(?:tion)?|deal|discount|sale|price|prices|message|event|предложение|акция|скидка|цена|"
+    r"сообщение",
+    "headline": r"headline|title|heading|main text|заголовок",
+    "subheadline": r"sub-?headline|subtitle|sub-?text|subheading|tagline|body(?: text)?|text|подзаголовок|текст",
+    "cta": r"cta|call[- ]to[- ]action|button(?: text)?|кнопка|призыв(?: к действию)?",
+    "colors": r"colou?rs?|palette|цвета?|палитра",
+    "ignore": r"size|format|dimensions?|audience|target(?: audience)?|goal|purpose|objective|tone|style|theme|mood|"
+    r"platform|placement|language|font|notes?|размер|формат|аудитория|цель|задача|тон|стиль|тема|настроение|площадка",
+}
+_KEY_LINE = re.compile(
+    r"^\W{0,3}(?P<key>" + "|".join(f"(?:{v})" for v in _KEYS.values()) + r")\s*[:=—–-]\s*(?P<value>.+)$", re.I
+)
+
+
+def _key_kind(key: str) -> str:
+    return next(kind for kind, pattern in _KEYS.items() if re.fullmatch(pattern, key.strip(), re.I))
+
+
+def read_fields(text: str) -> tuple[str, Request] | None:
+    """A request written as fields — 'Offer: …' lines, '|'-separated, bullets, or a JSON object —
+    as an offer ('Brand: offer') and what the request states; None when the text is not one."""
+    pairs: list[tuple[str, str]] = []
+    loose: list[str] = []
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            value = json.loads(stripped)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            pairs = [(str(k).replace("_", " "), str(v)) for k, v in value.items() if isinstance(v, str | int | float)]
+    if not pairs:
+        for line in re.split(r"\n+|\s\|\s|(?:^|\s)[•·▪]\s|(?:^|\n)\s*-\s", text):
+            line = line.strip(" -*•\t")
+            match = _KEY_LINE.match(line)
+            if match:
+                pairs.append((match.group("key"), match.group("value").strip()))
+            elif line:
+                loose.append(line)
+    known = [(key, value) for key, value in pairs if re.fullmatch("|".join(_KEYS.values()), key.strip(), re.I)]
+    if len(known) < 2:
+        return None
+    request = Request(is_request=True)
+    subject, offers = "", []
+    for key, value in known:
+        kind, value = _key_kind(key), value.strip().strip("\"'«»“”").strip()
+        if kind == "subject":
+            subject = subject or value
+        elif kind == "offer":
+            offers.append(value)
+        elif kind in {"headline", "subheadline", "cta"}:
+            setattr(request, kind, value[:80])
+        elif kind == "colors":
+            request.colors += [c for c in _colors(value) if c not in request.colors]
+    # Lines with no key: the offer when they are not an instruction themselves ('Banner request', 'Need a banner')
+    offers += [
+        line
+        for line in loose
+        if not _LEAD[language(line)].match(line)
+        and not re.search(r"\b(?:banner|баннер|request|запрос|brief|бриф)", line, re.I)
+        and not _SIZE.search(line)
+    ]
+    offer = "; ".join(o.rstrip(".") for o in offers if o)
+    if not offer:
+        offer = request.subheadline or request.headline
+    text = f"{subject}: {offer}" if subject and offer else subject or offer
+    return text, request
+
+
+# A text that names the medium ("banner for …", "рекламный баннер …") or states an instruction
+# ("CTA:", "target audience") is a request even without a request verb in front.
+_MEDIUM = (
+    r"(?:banners?|ad(?!-)|adverts?|advertisements?|instagram posts?|facebook posts?|social posts?|"
+    r"баннер\w*|макет\w*|рекламн\w+\s+(?:баннер|пост|макет|креатив)\w*)"
+)
+_REQUEST_SIGNAL = re.compile(
+    # 'banner for a pet store', 'an ad for our bookstore', 'рекламный баннер для фитнес-клуба'
+    rf"\b(?:{_MEDIUM})\s+(?:\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+)?(?:for|about|promoting|advertising|для|о|про)\b"
+    # 'need a banner', 'looking for a banner ad', '300x250 banner'
+    rf"|\b(?:need|want|looking for|require)\s+(?:an?\s+)?(?:[\w-]+\s+){{0,2}}(?:{_MEDIUM})\b"
+    rf"|\b\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+(?:{_MEDIUM})\b|^(?:{_MEDIUM})(?:\s+ad)?\s*[:—–,]"
+    r"|\b(?:cta|call[- ]to[- ]action|target audience|целев\w+ аудитори\w*|призыв\w* к действию)\b"
+    r"|\baudience\s+(?:is|:)|\bаудитори\w*\s*[:—]"
+    r"|\bbutton\s*[:—-]|\bкнопк\w*\s*[:—-]",
+    re.I,
+)
+_STRIP_MEDIUM = [
+    # 'We're opening a gym and need a banner: …', 'Promote our webinar … with a 728x90 banner'
+    re.compile(
+        rf",?\s*(?:and\s+)?(?:we\s+|i\s+)?(?:need|want|require|would like)\s+(?:an?\s+)?"
+        rf"(?:[\w-]+\s+){{0,3}}?{_MEDIUM}\b",
+        re.I,
+    ),
+    re.compile(rf"\s+(?:with|using|in|on)\s+(?:an?\s+|the\s+)?(?:[\w×-]+\s+){{0,3}}?{_MEDIUM}\b\.?$", re.I),
+    # 'Banner for a pet store: …', '300x250 banner — Sushi Go: …', 'Looking for a banner ad promoting our spa'
+    re.compile(
+        rf"^(?:hi[!,.]?\s+|hello[!,.]?\s+)?(?:(?:we|i)\s+(?:need|want)\s+|looking\s+for\s+|promote\s+|"
+        rf"медиа-)?(?:an?\s+|the\s+)?(?:[\w×-]+\s+){{0,3}}?{_MEDIUM}(?:\s+(?:ad|banner|image|post))?"
+        r"(?:\s+(?:for|about|promoting|advertising|to promote|for promoting|для|о|про))?\s*[:—–,-]?\s*",
+        re.I,
+    ),
+]
+_MEDIUM_DONE = re.compile(r"^(?:an?|the)\s", re.I)
+_GREETING = re.compile(r"(?:hi|hello|hey|привет|здравствуйте|добрый день)[!,.]?", re.I)
+
+
+def _strip_medium(line: str) -> str:
+    """The line without the words about the banner itself."""
+    for pattern in _STRIP_MEDIUM:
+        stripped = pattern.sub(" " if pattern is _STRIP_MEDIUM[0] else "", line, count=1).strip()
+        if stripped != line.strip() and re.search(r"\w", stripped):
+            line = stripped
+    line = re.sub(r"^(?:promote|advertise|announce|продвиньте|прорекламируйте)\s+", "", line, flags=re.I)
+    return re.sub(r"\s+([:,.])", r"\1", line)
+
+
 def read_request(text: str) -> tuple[str, Request]:
     """The offer inside a design request, and what else the request states; plain offers pass through."""
+    fields = read_fields(text)
+    if fields is not None:
+        return fields
+    text = " ".join(text.split())
     lang = language(text)
     lead = _LEAD[lang].match(text)
-    if lead is None or not lead.group().strip():
+    if (lead is None or not lead.group().strip()) and not _REQUEST_SIGNAL.search(text):
         return text, Request()
     request = Request(is_request=True)
     kept: list[str] = []
-    for index, line in enumerate(_request_lines(text)):
+    lines = [line for line in _request_lines(text) if not _GREETING.fullmatch(line.strip())]
+    for index, line in enumerate(lines):
         if index == 0:
             line = _LEAD[lang].sub("", line, count=1)
-        line = _SIZE_NAMES.sub("", _SIZE.sub("", line)).strip(" ,;:")
-        if index == 0:
+        line = _strip_medium(line)
+        line = re.sub(r"\(\s*\)", "", _SIZE_NAMES.sub("", _SIZE.sub("", line))).strip(" ,;:—–-")
+        if index == 0 or _MEDIUM_DONE.search(line):
             line = re.sub(r"^(?:of|for|with|в|для|на)\s+", "", line, flags=re.I)
-            line = re.sub(r"^(?:my|our|мо[йяеи]|наш[аеи]?)\s+", "", line, flags=re.I)
+            line = re.sub(r"^(?:my|our|мо[йяеи]|наш[аеи]?)\s+", "", line, flags=re.I).rstrip("?")
             line = re.sub(
                 r"\s+(?:offering|that offers|which offers|with an?|featuring)\s+(?:an?\s+)?", ": ", line, count=1
             )
             line = re.sub(r"\s+(?:предлагающ\w+|со?\s+(?=скидк|кэшб|подар))", ": ", line, count=1)
         if not line.strip(" .!"):
             continue
-        field_line = _FIELD_LINE.match(line)
-        if field_line:
-            value = field_line.group("v")
-            kept.append(value if not re.match(r"(?:discount|sale|скидка)", line, re.I) else line)
-            continue
-        part = next(((name, m) for name, pattern in _REQUEST_PARTS if (m := pattern.search(line))), None)
-        if part is None or (index == 0 and part[0] in {"style", "audience", "purpose"} and part[1].start() > 0):
-            kept.append(_split_style_tail(line, request))
-            continue
-        name, match = part
-        head = line[: match.start()].strip(" ,;:-—–")
-        if head and (name == "cta" or (index == 0 and len(head.split()) >= 3)):
-            kept.append(_split_style_tail(head, request))  # '… $49 with a "Learn More" button'
-        if name in {"cta", "headline", "subheadline"}:
-            value = next(v for v in (match.groupdict().get(k) for k in ("v", "v2", "v3")) if v)
-            value = _QUOTED_VALUE.match(value.strip()).group(1).strip(" .\"'«»“”")
-            setattr(request, name, value[:80])
-        elif name == "style":
-            request.colors += [c for c in _colors(line) if c not in request.colors]
-        else:
-            setattr(request, name, line)
+        pieces = [_request_piece(piece, request, first=index == 0 and n == 0) for n, piece in enumerate(_pieces(line))]
+        kept.append(", ".join(p for p in pieces if p))
     kept = [k.strip() for k in kept if k.strip()]
     offer = " ".join((s[:1].upper() + s[1:]) if s[-1] in ".!?…" else f"{s[:1].upper() + s[1:]}." for s in kept)
     offer = re.sub(r"^(?:an?|the)\s+", "", offer, flags=re.I)
@@ -346,6 +456,47 @@ def read_request(text: str) -> tuple[str, Request]:
         first = _request_lines(text)[0] if text.strip() else ""
         offer = _SIZE.sub("", _LEAD[lang].sub("", first, count=1)).strip(" .,;:")
     return (offer[:1].upper() + offer[1:]) if offer else "", request
+
+
+def _pieces(line: str) -> list[str]:
+    """A request line cut at its commas (not inside quotes or numbers): each piece says one thing."""
+    pieces, depth, start = [], 0, 0
+    for index, char in enumerate(line):
+        depth += char in "«“(" or (char == '"' and depth == 0)
+        depth -= char in "»”)" or (char == '"' and depth > 0 and line.count('"', 0, index) % 2 == 1)
+        depth = max(depth, 0)
+        if char == "," and depth == 0 and line[index + 1 : index + 2] == " ":
+            pieces.append(line[start:index])
+            start = index + 1
+    return [p.strip() for p in [*pieces, line[start:]] if p.strip()]
+
+
+def _request_piece(piece: str, request: Request, *, first: bool) -> str:
+    """What a piece of a request line adds to the offer ('' when it is an instruction: a style, the
+    audience, the purpose, the call to action)."""
+    field_line = _FIELD_LINE.match(piece)
+    if field_line:
+        return field_line.group("v") if not re.match(r"(?:discount|sale|скидка)", piece, re.I) else piece
+    part = next(((name, m) for name, pattern in _REQUEST_PARTS if (m := pattern.search(piece))), None)
+    if part is None:
+        return _split_style_tail(piece, request)
+    name, match = part
+    head = piece[: match.start()].strip(" ,;:-—–")
+    has_facts = bool(find_facts(piece))
+    if name == "style" and has_facts:
+        return _split_style_tail(piece, request)  # 'Black Friday sale 20% off' is the offer, not a style
+    if name in {"audience", "purpose"} and match.start() > 0 and first:
+        return _split_style_tail(piece, request)
+    kept = _split_style_tail(head, request) if head and (name == "cta" or (first and len(head.split()) >= 3)) else ""
+    if name in {"cta", "headline", "subheadline"}:
+        value = next(v for v in (match.groupdict().get(k) for k in ("v", "v2", "v3")) if v)
+        value = _QUOTED_VALUE.match(value.strip()).group(1).strip(" .\"'«»“”")
+        setattr(request, name, value[:80])
+    elif name == "style":
+        request.colors += [c for c in _colors(piece) if c not in request.colors]
+    else:
+        setattr(request, name, piece)
+    return kept
 
 
 def _split_style_tail(line: str, request: Request) -> str:
@@ -482,10 +633,13 @@ def offer_kind(text: str) -> str:
     return next((kind for kind, pattern in _KIND_PATTERNS if pattern.search(text)), "default")
 
 
+@lru_cache(maxsize=512)
 def parse_offer(offer: str, *, product: str = "", description: str = "") -> Offer:
-    """Read an offer (or a design request) into brand, clauses, facts and the kind of action."""
+    """Read an offer (or a design request) into brand, clauses, facts and the kind of action. The same
+    offer is written for every format, so the reading is kept: treat the result as read-only."""
     raw = " ".join(offer.split())
-    text, request = read_request(raw)
+    text, request = read_request(offer.strip())
+    text = " ".join(text.split())
     lang = language(text or raw)
     sizes = [m.span() for m in _SIZE.finditer(text)]
     facts = find_facts(text, skip=sizes)

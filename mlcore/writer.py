@@ -156,8 +156,7 @@ def _left_trims(text: str, lang: str, book: dict, facts: Sequence[str]) -> list[
             trims.append(capitalize(" ".join(words[drop:])))
         elif lang == "en" and drop == 1 and _EN_MODIFIER.search(dropped[0]) and words[1][:1].isalpha():
             trims.append(capitalize(" ".join(words[drop:])))
-    if lang == "ru":
-        trims += _head_and_benefit(words, lang, facts)
+    trims += _head_and_benefit(words, lang, facts)
     return [t for t in trims if all(fact_in(f, t) for f in facts)]
 
 
@@ -181,6 +180,12 @@ def _head_and_benefit(words: list[str], lang: str, facts: Sequence[str]) -> list
         return []
     tail = " ".join(before[start:]) + " " + text[position:]
     forms = []
+    if lang == "en":  # the thing priced stands right before its preposition: '… sourdough bread from $5'
+        for head in (2, 1):
+            words_ = before[start - head : start]
+            if start - head >= 1 and not any(is_function_word(w, lang) or re.search(r"[,.;:!?]", w) for w in words_):
+                forms.append(capitalize(f"{' '.join(words_)} {tail}"))
+        return forms
     for head in (2, 1):
         words_ = before[:head]
         if ru_tag(words_[-1].lower()).POS != "NOUN":
@@ -304,9 +309,8 @@ def headline_options(draft: Draft) -> list[tuple[str, tuple[int, ...]]]:
         return [(offer.brand, ())] if offer.brand else []
     main = _main_clause(offer.clauses)
     sentence = offer.clauses[main].sentence
-    main_facts = [f.text for f in offer.clauses[main].facts if f.kind in {"percent", "money"}] or [
-        f.text for f in offer.clauses[main].facts
-    ]
+    benefits = [f.text for f in offer.clauses[main].facts if f.kind in {"percent", "money"}]
+    main_facts = benefits[:1] or [f.text for f in offer.clauses[main].facts][:1]
     options: list[tuple[str, tuple[int, ...]]] = []
     for last in range(min(len(offer.clauses) - 1, main + 2), main - 1, -1):
         if offer.clauses[last].sentence != sentence:
@@ -341,7 +345,7 @@ def _score(text: str, draft: Draft, covered: tuple[int, ...]) -> tuple:
     kept = [f for f in facts if fact_in(f.text, text)]
     best = min((f.priority for f in kept), default=9)
     own = not (draft.offer.brand and text.startswith(f"{draft.offer.brand}:"))
-    return (-best, len(kept), _has_subject(text), not _is_tail(draft, text), own, len(text))
+    return (-best, not _is_tail(draft, text), len(kept), _has_subject(text), own, len(text))
 
 
 def _is_tail(draft: Draft, text: str) -> bool:

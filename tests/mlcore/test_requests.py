@@ -7,8 +7,11 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
 from mlcore.copy import CopyBrief, write_template
 from mlcore.facts import fact_in
+from mlcore.offer import parse_offer
 from mlcore.textcheck import field_problems, language
 from tests.factories import preset_layouts
 
@@ -98,3 +101,61 @@ def test_requests_become_ads_that_keep_their_figures_and_never_print_the_instruc
     assert problems == []
     assert facts_kept / facts_total >= 0.98
     assert cta_used == cta_total
+
+
+WRITTEN_REQUESTS = [
+    # (request, facts the banner must keep, stated call to action or "")
+    ("Banner request\nSize: 300 x 250\nBusiness: Green Leaf Garden Center\nOffer: 25% off all perennials until "
+     "May 15\nAudience: home gardeners 30-60\nColors: green, white\nCTA: Shop plants",
+     ["25%", "May 15"], "Shop plants"),
+    ("Headline: Summer Sale\nSubtext: Up to 50% off swimwear, this week only\nButton: Shop now\nSize: 728x90",
+     ["50%"], "Shop now"),
+    ("- format: 300×250\n- brand: FitBox\n- promo: first month $9.99 with code FIT999\n- tone: energetic\n"
+     "- call to action: Join today", ["$9.99", "FIT999"], "Join today"),
+    ('{"size": "300x250", "product": "Noise-cancelling headphones", "offer": "$149, was $199", "cta": "Buy now", '
+     '"colors": "black and orange"}', ["$149"], "Buy now"),
+    ("Design request — Size: 1080x1080 | Brand: CloudNote | Offer: 3 months free on the Pro plan | CTA: Try Pro | "
+     "Audience: freelancers", ["3 months"], "Try Pro"),
+    ("Banner for a pet store: 15% off dog food this week. CTA: Shop now.", ["15%"], "Shop now"),
+    ("300x250 banner — Sushi Go: 2 rolls for $12 until Friday", ["$12"], ""),
+    ("We're opening a new gym downtown and need a banner: first week free. Button: Join", [], "Join"),
+    ("Looking for a banner ad promoting our spa: 20% off massages in March", ["20%"], ""),
+    ("Ad for a car wash, $10 off premium wash, red and white colors", ["$10"], ""),
+    ("Promote our webinar on March 12 at 6pm with a 728x90 banner. Register free.", ["March 12", "6pm"], ""),
+    ("Hi! We need an ad for our bookstore's anniversary sale — 30% off all books through Sunday.", ["30%"], ""),
+    ("Banner ad, 160x600, electronics store, TVs from $299, audience is families, goal is store visits", ["$299"], ""),
+    ("Could you please design a medium rectangle ad for our bakery? We sell sourdough bread from $5 and offer free "
+     "delivery over $30. Warm colors please. The button should say Order bread.", ["$5", "$30"], "Order bread"),
+    ("Баннер 300×250\nКомпания: «Пицца Мания»\nПредложение: вторая пицца за 1 ₽ по вторникам\nАудитория: студенты\n"
+     "Кнопка: Заказать", ["1 ₽"], "Заказать"),
+    ("Нужен баннер 728 x 90 для автосервиса. Акция: замена масла за 990 ₽ до 30 июня. Цель — новые клиенты. "
+     "Кнопка «Записаться».", ["990 ₽", "30 июня"], "Записаться"),
+    ("Медиа-баннер для салона красоты: маникюр за 990 ₽. Кнопка: Записаться", ["990 ₽"], "Записаться"),
+    ("Рекламный баннер 240x400 для фитнес-клуба: абонемент на год за 19 900 ₽ до 31 января. Целевая аудитория — "
+     "женщины 25–45 лет.", ["19 900 ₽", "31 января"], ""),
+]  # fmt: skip
+LEAKS = re.compile(
+    r"\b(?:banner|request|design|audience|size|format|colou?rs?|cta|button|headline|subtext|goal|purpose|tone|"
+    r"\d{2,4}\s?[x×]\s?\d{2,4})\b|баннер|аудитори|кнопк|призыв|компания:|предложение:|цель",
+    re.I,
+)
+
+
+@pytest.mark.parametrize(("request_text", "facts", "cta"), WRITTEN_REQUESTS, ids=range(len(WRITTEN_REQUESTS)))
+def test_requests_written_as_fields_lists_or_sentences_become_ads(request_text, facts, cta):
+    brief = CopyBrief(product="", description="", offer=request_text, tone="professional", platform="x")
+    result = write_template(brief=brief, slots=FORMATS["portrait"].text_slots)
+    combined = " ".join(result.texts.values())
+    assert not LEAKS.search(combined.replace("\u00a0", " ")), result.texts
+    assert all(fact_in(fact, combined) for fact in facts), result.texts
+    if cta:
+        assert result.texts["cta"] == cta
+
+
+@pytest.mark.parametrize(
+    "offer",
+    ["No ads, offline listening, 3 months free", "Print your banners and flyers 20% off",
+     "Баннеры и визитки со скидкой 20%", "Our creative agency: first consultation free"],
+)  # fmt: skip
+def test_an_offer_that_mentions_ads_or_banners_is_not_taken_for_a_request(offer):
+    assert not parse_offer(offer).request.is_request

@@ -170,7 +170,7 @@ _LEAD = {
         r"(?:creat\w*|desi?gn|make|generate|build|produce|draw|render|craft|prepare|give me|i need|we need|i want|"
         r"we want|i'd like|we'd like|need)\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+|one\s+)?(?:[\w-]+\s+){0,5}?"
         r"(?:banners?|ads?|adverts?|advertisements?|creatives?|posters?|images?|graphics?|visuals?|flyers?)\b"
-        r"(?:\s+(?:ad|image|banner|graphic|design|creative)s?)*\s*"
+        r"(?:\s+(?:ad|image|banner|graphic|design|creative)s?\b)*\s*"
         r"(?:(?:of\s+size|sized|size)?\s*\d{2,4}\s?[x×]\s?\d{2,4}(?:\s?px)?\s*)?"
         r"(?:(?:for|on)\s+(?:instagram|facebook|linkedin|twitter|x|tiktok|youtube|pinterest|google ads|the web)\s+)?"
         r"(?:(?:for|about|advertising|promoting|to promote|to advertise|that promotes|announcing|to announce|of|"
@@ -179,7 +179,7 @@ _LEAD = {
     ),
     "ru": re.compile(
         r"^\s*(?:пожалуйста,?\s+)?(?:созда\w*|сдела\w*|нарису\w*|сгенериру\w*|подготов\w*|разработа\w*|нуж(?:ен|на|но)|"
-        r"хочу)\s+(?:мне\s+|нам\s+)?(?:[\w-]+\s+){0,4}?(?:(?:баннер\w*|реклам\w*|креатив\w*|макет\w*|картинк\w*|"
+        r"хочу)[,\s]+(?:пожалуйста[,\s]+)?(?:мне\s+|нам\s+)?(?:[\w-]+\s+){0,4}?(?:(?:баннер\w*|реклам\w*|креатив\w*|макет\w*|картинк\w*|"
         r"изображени\w*|постер\w*|объявлени\w*)\s*)+"
         r"(?:(?:размер\w*\s*)?\d{2,4}\s?[x×х*]\s?\d{2,4}(?:\s?(?:px|пикс\w*))?\s*)?"
         r"(?:(?:для|о|об|про|рекламирующ\w*|с\s+рекламой)\s+)?",
@@ -367,15 +367,25 @@ def read_fields(text: str) -> tuple[str, Request] | None:
 # A text that names the medium ("banner for …", "рекламный баннер …") or states an instruction
 # ("CTA:", "target audience") is a request even without a request verb in front.
 _MEDIUM = (
-    r"(?:banners?|ad(?!-)|adverts?|advertisements?|instagram posts?|facebook posts?|social posts?|"
+    r"(?:banners?\b|ad\b(?!-)|adverts?\b|advertisements?\b|instagram posts?\b|facebook posts?\b|social posts?\b|"
     r"баннер\w*|макет\w*|рекламн\w+\s+(?:баннер|пост|макет|креатив)\w*)"
+)
+# One banner, not the banners a print shop sells: the request openings name it in the singular.
+_MEDIUM_ONE = r"(?:banner\b|ad\b(?!-)|advert\b|advertisement\b|баннер(?:а|у|ом|е)?\b|макет(?:а|у|ом|е)?\b)"
+_FILLER = re.compile(r"\b(?:pls|plz|please|asap|kindly|пожалуйста|срочно)\b[!.,]*\s*", re.I)
+_PLACEMENT = (
+    r"(?:(?:для|в|for|on|in)\s+(?:соцсет\w*|instagram|facebook|вк|vk|telegram|social media|stories|сторис|ленты)\s*)"
 )
 _REQUEST_SIGNAL = re.compile(
     # 'banner for a pet store', 'an ad for our bookstore', 'рекламный баннер для фитнес-клуба'
-    rf"\b(?:{_MEDIUM})\s+(?:\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+)?(?:for|about|promoting|advertising|для|о|про)\b"
+    rf"\b(?:{_MEDIUM_ONE}|рекламн\w+\s+баннер\w*)\s+(?:\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+)?"
+    r"(?:for|about|promoting|advertising|для|о|про)\b"
     # 'need a banner', 'looking for a banner ad', '300x250 banner'
     rf"|\b(?:need|want|looking for|require)\s+(?:an?\s+)?(?:[\w-]+\s+){{0,2}}(?:{_MEDIUM})\b"
-    rf"|\b\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+(?:{_MEDIUM})\b|^(?:{_MEDIUM})(?:\s+ad)?\s*[:—–,]"
+    rf"|\b\d{{2,4}}\s?[x×]\s?\d{{2,4}}\s+(?:{_MEDIUM})\b|^{_MEDIUM_ONE}(?:\s+ad)?\s*[:—–,]"
+    # 'Banner text: …', 'For the banner: …', 'A banner that promotes …', 'banner pls - …'
+    rf"|^(?:[\w'-]+\s+){{0,4}}?{_MEDIUM_ONE}[^:.!?\d,]{{0,25}}[:—–-]\s"
+    rf"|\b{_MEDIUM_ONE}\s+(?:that|which|который|pls|please|asap)\b"
     r"|\b(?:cta|call[- ]to[- ]action|target audience|целев\w+ аудитори\w*|призыв\w* к действию)\b"
     r"|\baudience\s+(?:is|:)|\bаудитори\w*\s*[:—]"
     r"|\bbutton\s*[:—-]|\bкнопк\w*\s*[:—-]",
@@ -392,8 +402,18 @@ _STRIP_MEDIUM = [
     # 'Banner for a pet store: …', '300x250 banner — Sushi Go: …', 'Looking for a banner ad promoting our spa'
     re.compile(
         rf"^(?:hi[!,.]?\s+|hello[!,.]?\s+)?(?:(?:we|i)\s+(?:need|want)\s+|looking\s+for\s+|promote\s+|"
-        rf"медиа-)?(?:an?\s+|the\s+)?(?:[\w×-]+\s+){{0,3}}?{_MEDIUM}(?:\s+(?:ad|banner|image|post))?"
-        r"(?:\s+(?:for|about|promoting|advertising|to promote|for promoting|для|о|про))?\s*[:—–,-]?\s*",
+        rf"медиа-)?(?:an?\s+|the\s+)?(?:[\w×-]+\s+){{0,3}}?{_MEDIUM}(?:\s+(?:ad|banner|image|post))?\s*"
+        rf"(?:\(\s*\d{{2,4}}\s?[x×х]\s?\d{{2,4}}\s*\)\s*)?{_PLACEMENT}?"
+        r"(?:\s*(?:for|about|promoting|advertising|to promote|for promoting|that (?:promotes|advertises|says|shows|"
+        r"announces)|which (?:promotes|advertises|says)|для|о|об|про|с|со|"
+        r"который (?:рассказывает|говорит) (?:о|об|про)))?"
+        r"\s*[:—–,-]?\s*",
+        re.I,
+    ),
+    # 'Banner text: …', 'For the banner: …', 'Our new banner should say: …', 'Текст: …', 'Для баннера: …'
+    re.compile(
+        rf"^(?:(?:[\w'-]+\s+){{0,5}}?(?:{_MEDIUM}|text|copy|slogan|текст|слоган)"
+        r"(?:\s+(?:should|must|will)\s+(?:say|read))?|(?:should|must|will)\s+(?:say|read))[^:\d%$€₽]{0,20}:\s*",
         re.I,
     ),
 ]
@@ -403,6 +423,7 @@ _GREETING = re.compile(r"(?:hi|hello|hey|привет|здравствуйте|�
 
 def _strip_medium(line: str) -> str:
     """The line without the words about the banner itself."""
+    line = _FILLER.sub("", line)
     for pattern in _STRIP_MEDIUM:
         stripped = pattern.sub(" " if pattern is _STRIP_MEDIUM[0] else "", line, count=1).strip()
         if stripped != line.strip() and re.search(r"\w", stripped):
@@ -428,6 +449,8 @@ def read_request(text: str) -> tuple[str, Request]:
         if index == 0:
             line = _LEAD[lang].sub("", line, count=1)
         line = _strip_medium(line)
+        if re.fullmatch(rf"(?:an?\s+|the\s+)?(?:[\w×-]+\s+)?{_MEDIUM}\W*", line.strip(), re.I):
+            continue  # 'banner pls' alone on its line
         line = re.sub(r"\(\s*\)", "", _SIZE_NAMES.sub("", _SIZE.sub("", line))).strip(" ,;:—–-")
         if index == 0 or _MEDIUM_DONE.search(line):
             line = re.sub(r"^(?:of|for|with|в|для|на)\s+", "", line, flags=re.I)
@@ -438,7 +461,14 @@ def read_request(text: str) -> tuple[str, Request]:
             line = re.sub(r"\s+(?:предлагающ\w+|со?\s+(?=скидк|кэшб|подар))", ": ", line, count=1)
         if not line.strip(" .!"):
             continue
-        pieces = [_request_piece(piece, request, first=index == 0 and n == 0) for n, piece in enumerate(_pieces(line))]
+        pieces, listing = [], False
+        for n, piece in enumerate(_pieces(line)):
+            if listing and not find_facts(piece):
+                request.colors += [c for c in _colors(piece) if c not in request.colors]
+                continue  # 'Theme: calm, minimal, pastel green and beige': the list goes on
+            text = _request_piece(piece, request, first=index == 0 and n == 0)
+            listing = not text and bool(re.match(r"^[\w ]{2,25}\s*[:—–]", piece))
+            pieces.append(text)
         kept.append(", ".join(p for p in pieces if p))
     kept = [k.strip() for k in kept if k.strip()]
     offer = " ".join((s[:1].upper() + s[1:]) if s[-1] in ".!?…" else f"{s[:1].upper() + s[1:]}." for s in kept)

@@ -131,6 +131,16 @@ WRITTEN_REQUESTS = [
     ("Нужен баннер 728 x 90 для автосервиса. Акция: замена масла за 990 ₽ до 30 июня. Цель — новые клиенты. "
      "Кнопка «Записаться».", ["990 ₽", "30 июня"], "Записаться"),
     ("Медиа-баннер для салона красоты: маникюр за 990 ₽. Кнопка: Записаться", ["990 ₽"], "Записаться"),
+    ("I'd like a banner advertising our new menu: lunch combo $9.90", ["$9.90"], ""),
+    ("Banner text: Free shipping on all orders", [], ""),
+    ("For the banner: 20% off with code SNOW20", ["20%", "SNOW20"], ""),
+    ("A banner that promotes 10% off for students", ["10%"], ""),
+    ("Our new banner should say: Buy 2 get 1 free", [], ""),
+    ("banner pls - pizza 2 for 1 tuesdays, call to action order now", [], "Order now"),
+    ("Для баннера: бесплатная доставка от 2000 ₽", ["2000 ₽"], ""),
+    ("Подготовь, пожалуйста, баннер. Текст: «Скидка 10% по промокоду ВЕСНА»", ["10%", "ВЕСНА"], ""),
+    ("Баннер для соцсетей (1080×1080): открытие кофейни 1 сентября, каждому гостю — десерт в подарок",
+     ["1 сентября"], ""),
     ("Рекламный баннер 240x400 для фитнес-клуба: абонемент на год за 19 900 ₽ до 31 января. Целевая аудитория — "
      "женщины 25–45 лет.", ["19 900 ₽", "31 января"], ""),
 ]  # fmt: skip
@@ -155,7 +165,8 @@ def test_requests_written_as_fields_lists_or_sentences_become_ads(request_text, 
 @pytest.mark.parametrize(
     "offer",
     ["No ads, offline listening, 3 months free", "Print your banners and flyers 20% off",
-     "Баннеры и визитки со скидкой 20%", "Our creative agency: first consultation free"],
+     "Баннеры и визитки со скидкой 20%", "Our creative agency: first consultation free",
+     "Banners, flyers and posters: 20% off printing", "Баннеры для бизнеса: печать за 1 день"],
 )  # fmt: skip
 def test_an_offer_that_mentions_ads_or_banners_is_not_taken_for_a_request(offer):
     assert not parse_offer(offer).request.is_request

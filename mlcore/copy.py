@@ -17,7 +17,7 @@ from pathlib import Path
 from mlcore.facts import fact_fields, key_facts, lost_facts
 from mlcore.layout import TextSlot
 from mlcore.llm import ChatClient, ChatReply, extract_json
-from mlcore.textcheck import field_problems, language
+from mlcore.textcheck import field_problems, language, typeset_ru
 from mlcore.writer import clean_end, fit_words, load_phrasebook, write_deterministic
 
 __all__ = ["key_facts", "lost_facts"]
@@ -422,7 +422,7 @@ def _assemble(brief, slots, voice, variant, texts, facts, tally, retries, mode, 
             final[slot.key], writers[slot.key] = fallback[slot.key], "template"
             notes[slot.key] = f"the LLM's text was unusable ({'; '.join(problems)}): the built-in writer's is used"
         else:
-            final[slot.key], writers[slot.key] = fitted, "llm"
+            final[slot.key], writers[slot.key] = (typeset_ru(fitted) if lang == "ru" else fitted), "llm"
     _recover_facts(final, fallback, facts, writers, notes, slots)
     used_llm = any(w == "llm" for w in writers.values())
     stats = {

@@ -242,3 +242,20 @@ def test_an_echoed_field_is_taken_from_the_deterministic_writer_and_says_why(fak
     assert result.stats["field_writers"]["headline"] == "llm"
     assert "subheadline" in result.stats["notice"]
     assert result.texts["subheadline"] != BRIEF.offer
+
+
+def test_russian_llm_copy_gets_russian_typography(fake_llm, client):
+    brief = CopyBrief(
+        product="Кофейня «Зерно»",
+        description="",
+        offer="Скидка 20% на кофе до 31 декабря",
+        tone="casual",
+        platform="instagram",
+    )
+    fake_llm.default = fields(
+        headline='Кофе "Зерно" - скидка 20%', subheadline="До 31 декабря в нашей кофейне", cta="Заказать"
+    )
+    result = write_copy(client, brief=brief, slots=SQUARE)
+    assert result.stats["field_writers"]["headline"] == "llm"
+    assert result.texts["headline"] == "Кофе «Зерно»\u00a0— скидка 20%"
+    assert result.texts["subheadline"].startswith("До\u00a031\u00a0декабря в\u00a0нашей")

@@ -275,20 +275,32 @@ _FIELD_LINE = re.compile(
 )
 
 
+def _genitive_parse(word: str):
+    """The reading of a word after 'для' (genitive), when it has one: 'кофейни' is one coffee shop."""
+    parses = morph().parse(word)
+    return next((p for p in parses if "gent" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF"}), parses[0])
+
+
 def _nominative(phrase: str) -> str:
-    """'магазина одежды' → 'магазин одежды': the leading adjectives and head noun in the nominative."""
-    out, done = [], False
-    for word in phrase.split():
-        prefix, _, tail = word.rpartition("-") if "-" in word else ("", "", word)
-        parsed = morph().parse(tail)[0] if not done and re.fullmatch(r"[а-яё]+", tail, re.I) else None
-        if parsed is not None and parsed.tag.POS in {"NOUN", "ADJF", "PRTF"}:
-            inflected = parsed.inflect({"nomn"})
-            form = inflected.word if inflected else tail
-            out.append(f"{prefix}-{form}" if prefix else (form.capitalize() if tail[:1].isupper() else form))
-            done = parsed.tag.POS == "NOUN"
-        else:
-            out.append(word)
-            done = done or (parsed is None and bool(out))
+    """'детского лагеря' → 'детский лагерь': the head noun in the nominative and the adjectives before
+    it agreeing with it in gender and number (pymorphy3); the words after the noun stay as they are."""
+    words = phrase.split()
+    parts = [w.rpartition("-") if "-" in w else ("", "", w) for w in words]
+    parses = [_genitive_parse(tail) if re.fullmatch(r"[а-яё]+", tail, re.I) else None for _, _, tail in parts]
+    head = next((i for i, p in enumerate(parses) if p is not None and p.tag.POS == "NOUN"), None)
+    if head is None:
+        return phrase
+    noun = parses[head].inflect({"nomn"}) or parses[head]
+    agreement = {"nomn", "plur"} if "plur" in noun.tag else {"nomn", "sing", noun.tag.gender or "masc"}
+    out = list(words)
+    for index in range(head + 1):
+        parsed = parses[index]
+        if parsed is None or (index < head and parsed.tag.POS not in {"ADJF", "PRTF"}):
+            continue
+        inflected = noun if index == head else (parsed.inflect(agreement) or parsed)
+        prefix, dash, tail = parts[index]
+        form = inflected.word.capitalize() if tail[:1].isupper() else inflected.word
+        out[index] = f"{prefix}{dash}{form}"
     return " ".join(out)
 
 

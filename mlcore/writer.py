@@ -32,6 +32,7 @@ from mlcore.textcheck import (
     repeated_words,
     ru_tag,
     typeset_ru,
+    wrong_language,
 )
 
 ORDER = {"headline": 0, "badge": 1, "subheadline": 2, "body": 2, "cta": 3, "legal": 4}
@@ -600,7 +601,7 @@ def _with_fallback(draft: Draft, parts: list[str], limit: int, headline: str) ->
 def write_cta(draft: Draft, slot: TextSlot, voice_ctas: Sequence[str]) -> str:
     limit, book = slot.max_chars, draft.book
     stated = capitalize(draft.offer.request.cta)
-    if stated and len(stated) <= limit:
+    if stated and len(stated) <= limit and not wrong_language(stated, draft.lang):
         return stated
     codes = [f for f in draft.offer.facts if f.kind == "code" and not draft.kept(f.text)]
     if codes:

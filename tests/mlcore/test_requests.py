@@ -170,3 +170,16 @@ def test_requests_written_as_fields_lists_or_sentences_become_ads(request_text, 
 )  # fmt: skip
 def test_an_offer_that_mentions_ads_or_banners_is_not_taken_for_a_request(offer):
     assert not parse_offer(offer).request.is_request
+
+
+@pytest.mark.parametrize(
+    ("request_text", "subject"),
+    [
+        ("Создай баннер для детского лагеря: ранняя бронь со скидкой 15%", "Детский лагерь"),
+        ("Сделай баннер для новой кофейни: второй капучино в подарок", "Новая кофейня"),
+        ("Нужен баннер для магазинов одежды: скидки до 50%", "Магазины одежды"),
+        ("Создайте баннер для B2B-сервиса онлайн-бухгалтерии: 14 дней бесплатно", "B2B-сервис онлайн-бухгалтерии"),
+    ],
+)
+def test_the_subject_of_a_russian_request_is_put_in_the_nominative_with_its_adjectives_agreeing(request_text, subject):
+    assert parse_offer(request_text).brand == subject

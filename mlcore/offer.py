@@ -688,8 +688,10 @@ def parse_offer(offer: str, *, product: str = "", description: str = "") -> Offe
     brand, rest = _brand_prefix(text, facts, lang, product)
     base = len(text) - len(rest)
     clauses = _clauses(rest, [f for f in facts if f.start >= base], lang, base)
-    kind = offer_kind(f"{text} {product}")
-    kind = offer_kind(description) if kind == "default" and description else kind
+    # The offer names what it sells before the product field does ('кофейня' on a card's campaign).
+    kind = next(
+        (k for k in (offer_kind(text), offer_kind(product), offer_kind(description)) if k != "default"), "default"
+    )
     return Offer(
         text=text,
         lang=lang,

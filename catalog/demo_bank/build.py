@@ -492,21 +492,22 @@ def texts_of(item: dict) -> list[str]:
 
 
 def embed() -> None:
+    """Embeddings of the demo texts for each bundled embedder (so `make run` and the tests never run
+    the model for the demo bank): embeddings.npy (MiniLM) and embeddings-<name>.npy."""
     import numpy as np
 
     sys.path.insert(0, str(HERE.parent.parent))
-    from mlcore.embed import DEFAULT_EMBEDDER, embedder, texts_digest
+    from mlcore.embed import E5, MINILM, embedder, texts_digest
 
     items = json.loads((HERE / "index.json").read_text())
-    vectors = embedder(DEFAULT_EMBEDDER).encode([t for item in items for t in texts_of(item)])
-    np.save(HERE / "embeddings.npy", vectors.reshape(len(items), 4, -1).astype(np.float16))
-    meta = {
-        "embedder": DEFAULT_EMBEDDER,
-        "texts_sha256": texts_digest([texts_of(i) for i in items]),
-        "shape": [len(items), 4, 384],
-    }
+    texts = [t for item in items for t in texts_of(item)]
+    files = {MINILM: "embeddings.npy", E5: f"embeddings-{E5}.npy"}
+    for name, filename in files.items():
+        vectors = embedder(name).encode(texts)
+        np.save(HERE / filename, vectors.reshape(len(items), 4, -1).astype(np.float16))
+    meta = {"texts_sha256": texts_digest([texts_of(i) for i in items]), "shape": [len(items), 4, 384], "files": files}
     (HERE / "embeddings.json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(f"embeddings of {len(items)} pictures written")
+    print(f"embeddings of {len(items)} pictures written for {', '.join(files)}")
 
 
 def main(source: Path) -> None:

@@ -1,12 +1,26 @@
-"""`make run`'s preparation in one process: migrate, then load the demo data."""
+"""`make run`'s preparation in one process: migrate, load the demo data, and re-embed the bank when
+ADGENESIS_EMBEDDER changed since its vectors were made."""
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from catalog.models import BankImage, ImageText
+from catalog.services import bank_embedder_sync
 
 
 class Command(BaseCommand):
-    help = "Migrate the database and load the demo data (idempotent)."
+    help = "Migrate the database, load the demo data and bring the bank's vectors to the embedder (idempotent)."
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
+        stale = BankImage.objects.filter(
+            pk__in=ImageText.objects.exclude(embedder=settings.EMBEDDER).values("bank_image")
+        ).count()
+        if stale:
+            self.stdout.write(f"re-embedding {stale} bank picture(s) for {settings.EMBEDDER}")
+            with tqdm(total=stale, unit="picture") as bar:
+                counts = bank_embedder_sync(folder=settings.BASE_DIR / "catalog" / "demo_bank", progress=bar.update)
+            self.stdout.write(f"{counts['from_shipped']} from the shipped vectors, {counts['embedded']} embedded")

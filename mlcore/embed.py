@@ -24,7 +24,6 @@ E5 = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
 FUSION = "fusion"
 DEFAULT_EMBEDDER = E5
-DIMENSIONS = 384
 
 
 class EmbedderNotFound(RuntimeError):

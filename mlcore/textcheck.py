@@ -167,8 +167,3 @@ def typeset_ru(text: str) -> str:
     text = _THOUSANDS.sub(NBSP, text)
     text = _NUMBER_UNIT.sub(lambda m: m.group(1) + NBSP, text)
     return _SHORT_WORD.sub(lambda m: m.group(1) + NBSP, text)
-
-
-def plain(text: str) -> str:
-    """The text with typographic spaces and dashes folded back (for comparing)."""
-    return text.replace(NBSP, " ").replace("\u202f", " ")

@@ -363,10 +363,6 @@ def _is_tail(draft: Draft, text: str) -> bool:
     return False
 
 
-def offer_brand_in(draft: Draft, text: str) -> bool:
-    return bool(draft.offer.brand) and draft.offer.brand.lower() in text.lower()
-
-
 def write_headline(draft: Draft, slot: TextSlot) -> str:
     stated = draft.offer.request.headline
     if stated and len(stated) <= slot.max_chars:

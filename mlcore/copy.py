@@ -17,8 +17,9 @@ from pathlib import Path
 from mlcore.facts import fact_fields, key_facts, lost_facts
 from mlcore.layout import TextSlot
 from mlcore.llm import ChatClient, ChatReply, extract_json
+from mlcore.phrases import clean_end, fit_words
 from mlcore.textcheck import field_problems, language, typeset_ru
-from mlcore.writer import clean_end, fit_words, load_phrasebook, write_deterministic
+from mlcore.writer import load_phrasebook, write_deterministic
 
 __all__ = ["key_facts", "lost_facts"]
 

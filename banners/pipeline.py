@@ -23,6 +23,7 @@ from mlcore import compose as composer
 from mlcore import copy as copywriter
 from mlcore import render as renderer
 from mlcore.copy import truncate_words
+from mlcore.facts import without_facts
 from mlcore.layout import Layout
 
 MAX_FIT_ROUNDS = 3
@@ -70,7 +71,7 @@ def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> Pi
 
 def picture_choose(*, product_text: str, description: str, seed: int) -> PictureChoice | None:
     """A bank picture (two-stage search, seeded draw); None when the bank is empty."""
-    found = bank_search(product_text=product_text, description=description, seed=seed)
+    found = bank_search(product_text=without_facts(product_text) or product_text, description=description, seed=seed)
     if found.chosen is not None:
         bank_image = BankImage.objects.get(pk=found.chosen.image_id)
     else:  # nothing indexed yet: any approved, unflagged picture

@@ -164,3 +164,11 @@ def fact_fields(facts: Sequence[str], texts: dict[str, str]) -> dict[str, str]:
         for fact in facts
         if fact_in(fact, " ".join(texts.values()))
     }
+
+
+def without_facts(text: str) -> str:
+    """The text with its figures, codes and addresses taken out: a search for a picture should match
+    what is sold, not "11:00" (which finds clock faces)."""
+    for fact in sorted(find_facts(text), key=lambda f: f.start, reverse=True):
+        text = text[: fact.start] + text[fact.end :]
+    return re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()

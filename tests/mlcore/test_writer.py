@@ -170,3 +170,12 @@ def test_every_phrase_designers_keep_in_the_phrasebook_reads_as_a_finished_phras
     phrases += [*book["legal"]["suffix"], *book["legal"]["none"]]
     for phrase in phrases:
         assert field_problems(phrase, lang=lang, max_chars=200) == [], phrase
+
+
+def test_a_picture_search_text_loses_the_offers_figures():
+    from mlcore.facts import without_facts
+
+    assert without_facts("Кофейня «Зерно»: второй капучино в подарок до 11:00, промокод ЗЕРНО10") == (
+        "Кофейня «Зерно»: второй капучино в подарок до, промокод"
+    )
+    assert without_facts("Taxi rides 20% off at city.com") == "Taxi rides off at"

@@ -13,6 +13,7 @@ from banners.models import Banner, FeedbackEvent
 from mlcore import copy as copywriter
 from mlcore import llm, safety
 from mlcore.layout import TextSlot
+from mlcore.writer import hashtags as offer_hashtags
 from mlcore.writer import load_phrasebook
 
 log = logging.getLogger(__name__)
@@ -203,25 +204,6 @@ def post_extras(*, brief: copywriter.CopyBrief, hashtags: bool, emoji: bool) -> 
     if emoji:
         parts.append(book.get("emoji", {}).get(offer.kind) or book.get("emoji", {}).get("default", ""))
     if hashtags:
-        parts.extend(hashtags_for(offer.text, industry=brief.industry, limit=book.get("hashtag_max", 3)))
+        parts.extend(offer_hashtags(offer.text, industry=brief.industry, limit=book.get("hashtag_max", 3)))
     parts = [p for p in parts if p]
     return (" " + " ".join(parts)) if parts else ""
-
-
-def hashtags_for(text: str, *, industry: str = "", limit: int = 3) -> list[str]:
-    """Hashtags from the longest content words of the offer (and the industry), lower case."""
-    from mlcore.textcheck import is_function_word, language, words
-
-    lang = language(text)
-    candidates = [w for w in words(f"{industry} {text}") if len(w) > 3 and not is_function_word(w, lang)]
-    if lang == "ru":
-        from mlcore.textcheck import morph
-
-        candidates = [
-            morph().parse(w.lower())[0].normal_form if morph().parse(w.lower())[0].tag.POS == "NOUN" else ""
-            for w in candidates
-        ]
-    else:
-        candidates = [w.lower() for w in candidates if w.lower() not in {"with", "your", "this", "that"}]
-    tags = list(dict.fromkeys(c for c in candidates if c and c.isalpha()))
-    return [f"#{tag}" for tag in tags[:limit]]

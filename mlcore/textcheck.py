@@ -42,8 +42,13 @@ def morph():
 
 
 @lru_cache(maxsize=20000)
+def ru_parse(word: str):
+    """pymorphy3's likeliest reading of a Russian word (cached: the same words come back all day)."""
+    return morph().parse(word.lower())[0]
+
+
 def ru_tag(word: str):
-    return morph().parse(word.lower())[0].tag
+    return ru_parse(word).tag
 
 
 def language(text: str) -> str:

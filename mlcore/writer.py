@@ -39,8 +39,11 @@ from mlcore.textcheck import (
     is_degenerate,
     is_fragment,
     is_function_word,
+    language,
     repeated_words,
+    ru_parse,
     typeset_ru,
+    words,
     wrong_language,
 )
 
@@ -543,3 +546,14 @@ def _request_info(offer: Offer) -> dict:
         "audience": request.audience,
         "purpose": request.purpose,
     }
+
+
+def hashtags(text: str, *, industry: str = "", limit: int = 3) -> list[str]:
+    """Hashtags from the first content words of the offer (and the industry), lower case; Russian
+    nouns in their dictionary form (#кофе, #капучино)."""
+    lang = language(text)
+    found = [w for w in words(f"{industry} {text}") if len(w) > 3 and not is_function_word(w, lang)]
+    if lang == "ru":
+        found = [p.normal_form for p in (ru_parse(w) for w in found) if p.tag.POS == "NOUN"]
+    tags = dict.fromkeys(w.lower() for w in found if w.isalpha())
+    return [f"#{tag}" for tag in list(tags)[:limit]]

@@ -179,3 +179,10 @@ def test_a_picture_search_text_loses_the_offers_figures():
         "Кофейня «Зерно»: второй капучино в подарок до, промокод"
     )
     assert without_facts("Taxi rides 20% off at city.com") == "Taxi rides off at"
+
+
+def test_hashtags_come_from_the_offers_content_words_russian_nouns_in_dictionary_form():
+    from mlcore.writer import hashtags
+
+    assert hashtags("Taxi rides 20% off this weekend with code CITY20") == ["#taxi", "#rides", "#weekend"]
+    assert hashtags("Скидка 20% в кофейне «Зерно»") == ["#скидка", "#кофейня", "#зерно"]

@@ -211,9 +211,10 @@ LLM_LORA_PATH = env.str("ADGENESIS_LLM_LORA_PATH", default="")
 COPY_MODE = env.str("ADGENESIS_COPY_MODE", default="retry")
 SAFETY_LLM = envbool("ADGENESIS_SAFETY_LLM", default=True)
 
-# Picture bank: text embedder (a local sentence-transformers folder, or the bundled default) and
-# an optional VLM behind an OpenAI-compatible API for captions and product hypotheses.
-EMBEDDER = env.str("ADGENESIS_EMBEDDER", default="multilingual-e5-small")
+# Picture bank: text embedder (the bundled default "fusion" = multilingual-e5-small 0.8 + USE
+# multilingual 0.2, one bundled model, "a:0.5+b:0.5", or a local sentence-transformers folder; see
+# mlcore/embed.py) and an optional VLM behind an OpenAI-compatible API for captions and hypotheses.
+EMBEDDER = env.str("ADGENESIS_EMBEDDER", default="fusion")
 VLM_BASE_URL = env.str("ADGENESIS_VLM_BASE_URL", default="")
 VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
@@ -221,6 +222,10 @@ BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
 # Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900).
 BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=300)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
+# Below this two-stage score the best bank picture does not fit the offer and the banner goes without
+# one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from
+# bench/bench_bank_languages.py); 0 never skips.
+BANK_MIN_SIMILARITY = env.float("ADGENESIS_BANK_MIN_SIMILARITY", default=None)
 EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
 # Web processes ask a worker for query vectors; a single-process setup (or a test) may embed itself.
 EMBED_IN_PROCESS = envbool("ADGENESIS_EMBED_IN_PROCESS", default=False)

@@ -7,8 +7,10 @@ the service in `services.py` orders them, records progress and saves the result.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -18,15 +20,18 @@ from PIL import Image
 from banners import copywriting
 from banners.models import Banner, Campaign
 from catalog.models import BankImage
-from catalog.search import bank_search
+from catalog.search import bank_search, min_fit
 from mlcore import compose as composer
 from mlcore import copy as copywriter
 from mlcore import render as renderer
 from mlcore.copy import truncate_words
-from mlcore.facts import without_facts
+from mlcore.imageprompt import describe_with_llm
 from mlcore.layout import Layout
+from mlcore.llm import LLMUnavailable
+from mlcore.picture_query import PictureQuery, picture_query
 
 MAX_FIT_ROUNDS = 3
+log = logging.getLogger(__name__)
 
 
 class PipelineError(Exception):
@@ -64,22 +69,66 @@ def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywrit
     return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
 
 
-def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> PictureChoice | None:
+def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> tuple[PictureChoice | None, dict]:
     product = campaign.product
-    return picture_choose(product_text=f"{product.name}. {product.description}", description=description, seed=seed)
+    query = search_query(
+        product=product.name, description=product.description, offer=campaign.offer, slot_description=description
+    )
+    return picture_choose(query=query, seed=seed)
 
 
-def picture_choose(*, product_text: str, description: str, seed: int) -> PictureChoice | None:
-    """A bank picture (two-stage search, seeded draw); None when the bank is empty."""
-    found = bank_search(product_text=without_facts(product_text) or product_text, description=description, seed=seed)
-    if found.chosen is not None:
-        bank_image = BankImage.objects.get(pk=found.chosen.image_id)
-    else:  # nothing indexed yet: any approved, unflagged picture
+def search_query(*, product: str, description: str, offer: str, slot_description: str = "") -> PictureQuery:
+    """The bank query for a picture slot: the marketer's slot description, else the LLM's picture
+    description of the offer (seed 003) when an LLM is configured, else the offer's subject."""
+    llm_description = ""
+    if not slot_description.strip() and copywriting.llm_client() is not None:
+        llm_description = _llm_picture_description(product, description, offer)
+    return picture_query(
+        product=product,
+        description=description,
+        offer=offer,
+        slot_description=slot_description,
+        llm_description=llm_description,
+    )
+
+
+@lru_cache(maxsize=64)
+def _llm_picture_description(product: str, description: str, offer: str) -> str:
+    """One LLM call per offer, not per banner; '' when the LLM fails (the subject stands in)."""
+    try:
+        return describe_with_llm(copywriting.llm_client(), product=product, description=description, offer=offer)
+    except (LLMUnavailable, ValueError, KeyError, TypeError) as error:
+        log.warning("LLM picture description failed, the offer's subject stands in: %s", error)
+        return ""
+
+
+def picture_choose(*, query: PictureQuery, seed: int) -> tuple[PictureChoice | None, dict]:
+    """A bank picture (two-stage search, seeded draw) and what to record about it. None when the bank
+    is empty or no picture fits well enough (the info says why): a banner without a picture is better
+    than one with a moose for coffee."""
+    found = bank_search(query=query, seed=seed)
+    info = {"subject": query.subject, "search": query.description, "score": _rounded(found.best)}
+    if found.chosen is None:  # nothing indexed yet: any approved, unflagged picture
         candidates = list(BankImage.objects.searchable().order_by("pk").values_list("pk", flat=True))
         if not candidates:
-            return None
+            return None, {**info, "skipped": "The picture bank has no approved pictures yet."}
         bank_image = BankImage.objects.get(pk=random.Random(seed).choice(candidates))
-    return PictureChoice(src=f"bank:{bank_image.pk}", image=picture_open(bank_image.file), bank_image=bank_image)
+    elif not found.fits:
+        return None, {
+            **info,
+            "skipped": (
+                f"No picture in the bank fits “{query.subject or query.description}” (best match "
+                f"{found.best:.2f}, needs {min_fit():.2f}): laid out with a brand shape instead."
+            ),
+        }
+    else:
+        bank_image = BankImage.objects.get(pk=found.chosen.image_id)
+    choice = PictureChoice(src=f"bank:{bank_image.pk}", image=picture_open(bank_image.file), bank_image=bank_image)
+    return choice, info
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def picture_open(field_file) -> Image.Image:
@@ -135,6 +184,33 @@ def fit_texts(
     return result, texts
 
 
+def brand_shape(*, size: tuple[int, int], palette: list[str], background: str) -> tuple[str, Image.Image]:
+    """A disc in the brand's accent colour with a lighter ring, for a picture slot the bank could not
+    fill; stored once per colour and size under MEDIA_ROOT/shapes (a spec names it as `media:`)."""
+    from PIL import ImageDraw
+
+    from mlcore.render import contrast_ratio, hex_to_rgb
+
+    accent = max(palette or ["#ffc800"], key=lambda color: contrast_ratio(hex_to_rgb(color), hex_to_rgb(background)))
+    side = max(8, min(size))
+    name = f"shapes/disc-{accent.lstrip('#').lower()}-{side}.png"
+    path = Path(settings.MEDIA_ROOT) / name
+    if not path.exists():
+        scale = 4  # drawn large and scaled down: smooth edges
+        image = Image.new("RGBA", (side * scale, side * scale), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        rgb = hex_to_rgb(accent)
+        draw.ellipse((0, 0, side * scale - 1, side * scale - 1), fill=(*rgb, 70))
+        inset = side * scale // 8
+        draw.ellipse((inset, inset, side * scale - inset - 1, side * scale - inset - 1), fill=(*rgb, 255))
+        image = image.resize((side, side), Image.LANCZOS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path)
+    with Image.open(path) as image:
+        image.load()
+        return f"media:{name}", image
+
+
 def stage_render(
     *,
     campaign: Campaign | None,
@@ -146,6 +222,10 @@ def stage_render(
     pictures = {}
     if picture is not None and layout.image_slots:
         pictures = {layout.image_slots[0].key: (picture.src, picture.image)}
+    elif layout.image_slots:  # no picture fits: the brand's shape keeps the layout balanced
+        slot = layout.image_slots[0]
+        size = (slot.box[2] - 2 * slot.padding, slot.box[3] - 2 * slot.padding)
+        pictures = {slot.key: brand_shape(size=size, palette=palette, background=layout.background.colors[0])}
 
     def shorten(slots):
         if campaign is None:

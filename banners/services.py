@@ -131,7 +131,7 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
     descriptions = task.image_descriptions or {}
     first_slot = layout.image_slots[0].key if layout.image_slots else ""
     description = descriptions.get(first_slot) or next(iter(descriptions.values()), "")
-    picture = pipeline.stage_picture(campaign=campaign, seed=seed, description=description)
+    picture, picture_info = pipeline.stage_picture(campaign=campaign, seed=seed, description=description)
     timings["picture"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -152,7 +152,8 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         bank_image=picture.bank_image if picture else None,
         quality=result.report,
         copy_stats={**copy.stats, "writer": copy.writer},
-        picture_info={"description": description, "seed": seed},  # "regenerate picture" searches again with it
+        # "regenerate picture" searches again with the description; `skipped` says why there is no picture
+        picture_info={"description": description, "seed": seed, **picture_info},
     )
     banner.save()
     pipeline.banner_files_save(banner=banner, image=image)
@@ -372,8 +373,12 @@ def design_create(
     )
     copy = copywriting.texts_write(brief=brief, slots=list(layout.text_slots))
     request = copy.stats.get("request") or {}
-    product_text = f"{product.name}. {product.description}" if product else request.get("offer") or prompt
-    picture = pipeline.picture_choose(product_text=product_text, description="", seed=seed)
+    query = pipeline.search_query(
+        product=product.name if product else "",
+        description=product.description if product else "",
+        offer=request.get("offer") or prompt,
+    )
+    picture, _ = pipeline.picture_choose(query=query, seed=seed)
     pictures = {layout.image_slots[0].key: (picture.src, picture.image)} if picture and layout.image_slots else {}
     palette = request.get("colors") or (list(product.brand_kit.colors) if product and product.brand_kit else [])
     result, _ = pipeline.fit_texts(
@@ -429,12 +434,11 @@ def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) 
         banner.edit_distance = 0
     else:
         banner.seed = zlib.crc32(f"{banner.pk}:{banner.seed}:picture".encode())
-        product = banner.campaign.product
-        picture = pipeline.picture_choose(
-            product_text=f"{product.name}. {product.description}",
-            description=banner.picture_info.get("description", ""),
-            seed=banner.seed,
+        picture, picture_info = pipeline.stage_picture(
+            campaign=banner.campaign, seed=banner.seed, description=banner.picture_info.get("description", "")
         )
+        kept = {key: value for key, value in banner.picture_info.items() if key != "skipped"}
+        banner.picture_info = {**kept, "seed": banner.seed, **picture_info}
         result, texts, image = pipeline.stage_render(
             campaign=banner.campaign,
             layout=layout,

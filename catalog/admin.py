@@ -54,7 +54,17 @@ class BankImageForm(forms.ModelForm):
 
     class Meta:
         model = BankImage
-        fields = ["file", "name", "status", "has_text", "has_logo", "too_complex", "caption", "hypotheses"]
+        fields = [
+            "file",
+            "name",
+            "status",
+            "has_text",
+            "has_logo",
+            "too_complex",
+            "caption",
+            "caption_translation",
+            "hypotheses",
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -78,7 +88,7 @@ class BankImageAdmin(admin.ModelAdmin):
     form = BankImageForm
     list_display = ["preview", "name", "status", "source", "has_text", "has_logo", "too_complex", "created_at"]
     list_filter = ["status", "source", "has_text", "has_logo", "too_complex"]
-    search_fields = ["name", "caption", "texts__text"]
+    search_fields = ["name", "caption", "caption_translation", "texts__text"]
     readonly_fields = ["preview_large", "width", "height", "phash", "indexed_at", "created_at"]
     actions = ["approve", "reject", "index"]
     inlines = [ImageTextInline]

@@ -45,6 +45,7 @@ class BankHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     caption = serializers.CharField()
+    caption_translation = serializers.CharField()
     hypotheses = serializers.ListField(child=serializers.CharField())
     score = serializers.FloatField()
 
@@ -76,6 +77,7 @@ class BankSearchView(APIView):
                 "id": hit.image_id,
                 "url": request.build_absolute_uri(images[hit.image_id].file.url),
                 "caption": images[hit.image_id].caption,
+                "caption_translation": images[hit.image_id].caption_translation,
                 "hypotheses": images[hit.image_id].hypotheses,
                 "score": round(hit.score, 4),
             }

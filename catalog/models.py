@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
-EMBEDDING_DIMENSIONS = 384
+EMBEDDING_DIMENSIONS = 896  # the default embedder (fusion: e5 384 + USE 512); see catalog.services.embedding_column_fit
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s|$)")
 
 
@@ -87,9 +87,14 @@ class BankImage(models.Model):
     has_text = models.BooleanField(default=False, help_text="The picture shows letters or numbers.")
     has_logo = models.BooleanField(default=False, help_text="The picture shows a brand logo.")
     too_complex = models.BooleanField(default=False, help_text="Too busy to sit behind banner text.")
-    caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture.")
+    caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture, in English or Russian.")
+    caption_translation = models.TextField(
+        blank=True, help_text="The caption in the other language (optional); search reads both."
+    )
     hypotheses = models.JSONField(
-        default=list, blank=True, help_text="Three products or services the picture could advertise."
+        default=list,
+        blank=True,
+        help_text="Three or more products or services the picture could advertise, in English, Russian or both.",
     )
     name = models.CharField(max_length=200, blank=True)
     width = models.PositiveIntegerField(default=0)

@@ -13,6 +13,7 @@ from rq.job import get_current_job
 from rq.results import Result
 
 from catalog.selectors import BankHit, bank_rank, bank_sample
+from mlcore.picture_query import PictureQuery
 
 
 class SearchUnavailable(RuntimeError):
@@ -23,10 +24,26 @@ class SearchUnavailable(RuntimeError):
 class BankSearch:
     hits: list[BankHit]
     chosen: BankHit | None
+    best: float | None = None  # the best score, to tell whether any picture fits
+
+    @property
+    def fits(self) -> bool:
+        return self.best is not None and self.best >= min_fit()
+
+
+def min_fit() -> float:
+    from mlcore.embed import min_similarity
+
+    configured = settings.BANK_MIN_SIMILARITY
+    return min_similarity(settings.EMBEDDER) if configured is None else configured
 
 
 def texts_embed(texts: list[str]) -> np.ndarray:
     """Vectors of texts: computed here inside a worker, or by a `default` worker for a web request."""
+    unique = list(dict.fromkeys(texts))
+    if len(unique) < len(texts):
+        vectors = texts_embed(unique)
+        return vectors[[unique.index(text) for text in texts]]
     if get_current_job() is not None or settings.EMBED_IN_PROCESS:
         from mlcore.embed import embedder
 
@@ -47,10 +64,21 @@ def texts_embed(texts: list[str]) -> np.ndarray:
     return np.asarray(result.return_value, dtype=np.float32)
 
 
-def bank_search(*, product_text: str, description: str = "", k: int = 10, seed: int = 0) -> BankSearch:
-    texts = [product_text] + ([description] if description.strip() else [])
-    vectors = texts_embed(texts)
+def bank_search(
+    *, product_text: str = "", description: str = "", query: PictureQuery | None = None, k: int = 10, seed: int = 0
+) -> BankSearch:
+    """Two-stage search: stage 1 with the weighted mean of the query's texts (or the product text),
+    stage 2 with its description. `fits` is False when even the best picture is less similar than
+    settings.BANK_MIN_SIMILARITY: a banner is better without it."""
+    if query is None:
+        query = PictureQuery(parts=((product_text, 1.0),), description=description.strip(), subject="")
+    vectors = texts_embed(query.texts)
+    parts = len(query.parts)
+    product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
+    product = product / max(float(np.linalg.norm(product)), 1e-12)
     hits = bank_rank(
-        product=vectors[0], description=vectors[1] if len(vectors) > 1 else None, k=max(k, settings.BANK_SAMPLE_FROM)
+        product=product, description=vectors[parts] if query.description else None, k=max(k, settings.BANK_SAMPLE_FROM)
     )
-    return BankSearch(hits=hits[:k], chosen=bank_sample(hits, seed=seed))
+    fitting = [hit for hit in hits if hit.score >= min_fit()]
+    chosen = bank_sample(fitting or hits, seed=seed)  # never draws an unfitting picture over a fitting one
+    return BankSearch(hits=hits[:k], chosen=chosen, best=hits[0].score if hits else None)

@@ -3,7 +3,8 @@
 Stage 1 ranks pictures by how close their product hypotheses are to the product description
 (HNSW index on hypotheses: the 300 nearest hypotheses, at most 300 pictures; the seed's 900 =
 3 x 300 costs 5x the latency for the same top 10, see bench/bench_retrieval.py); stage 2 reranks
-those by how close their caption is to the marketer's picture description. The picture is drawn
+those by how close their caption (or its translation: the closer of the two) is to the marketer's
+picture description. The picture is drawn
 from the top 10 with weights, seeded.
 """
 
@@ -55,10 +56,11 @@ _STAGE1 = """
 _STAGE2 = f"""
     WITH stage1 AS ({_STAGE1})
     SELECT s.bank_image_id, s.product_similarity,
-           1 - (c.embedding <=> %(description)s::vector) AS description_similarity
+           MAX(1 - (c.embedding <=> %(description)s::vector)) AS description_similarity
     FROM stage1 s JOIN catalog_imagetext c ON c.bank_image_id = s.bank_image_id AND c.kind = 'caption'
+    GROUP BY s.bank_image_id, s.product_similarity
     ORDER BY {PRODUCT_WEIGHT} * s.product_similarity
-             + {DESCRIPTION_WEIGHT} * (1 - (c.embedding <=> %(description)s::vector)) DESC
+             + {DESCRIPTION_WEIGHT} * MAX(1 - (c.embedding <=> %(description)s::vector)) DESC
     LIMIT %(k)s
 """
 

@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -85,6 +85,7 @@ def bank_image_add(
     upload: File | None = None,
     name: str = "",
     caption: str = "",
+    caption_translation: str = "",
     hypotheses: list[str] | None = None,
     source: str = BankImage.Source.UPLOAD,
     status: str = BankImage.Status.PENDING,
@@ -103,6 +104,7 @@ def bank_image_add(
         image = BankImage(
             name=name,
             caption=caption,
+            caption_translation=caption_translation,
             hypotheses=hypotheses or [],
             source=source,
             status=status,
@@ -129,13 +131,56 @@ def bank_images_set_status(*, images, status: str, user) -> int:
 
 # -- index --------------------------------------------------------------------------------------
 
+MAX_HYPOTHESES = 8
+
+
+def picture_texts(*, caption: str, translation: str, hypotheses: list[str]) -> list[tuple[str, str]]:
+    """(kind, text) rows of a picture, in the order its vectors come: caption, translation, hypotheses."""
+    rows = [(ImageText.Kind.CAPTION, caption)]
+    if translation.strip():
+        rows.append((ImageText.Kind.CAPTION, translation))
+    return rows + [(ImageText.Kind.HYPOTHESIS, h) for h in hypotheses[:MAX_HYPOTHESES]]
+
+
+def embedding_column_fit(dimensions: int) -> bool:
+    """Make the vector column as wide as the embedder's vectors; stored vectors of another width are
+    cleared (and re-embedded by the caller). True when the column changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT atttypmod FROM pg_attribute"
+            " WHERE attrelid = 'catalog_imagetext'::regclass AND attname = 'embedding'"
+        )
+        if cursor.fetchone()[0] == dimensions:
+            return False
+        log.warning("bank vectors: the column becomes vector(%d) for %s", dimensions, settings.EMBEDDER)
+        with transaction.atomic():
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # rows written earlier in this transaction
+            cursor.execute("DROP INDEX IF EXISTS imagetext_caption_hnsw")
+            cursor.execute("DROP INDEX IF EXISTS imagetext_hypothesis_hnsw")
+            cursor.execute(
+                f"ALTER TABLE catalog_imagetext ALTER COLUMN embedding TYPE vector({int(dimensions)}) USING NULL"
+            )
+            cursor.execute("UPDATE catalog_imagetext SET embedder = ''")
+            for kind in ("caption", "hypothesis"):
+                cursor.execute(
+                    f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "
+                    f"WITH (m = 16, ef_construction = 64) WHERE kind = '{kind}'"
+                )
+    return True
+
 
 def bank_texts_store(
-    *, image: BankImage, caption: str, hypotheses: list[str], vectors: np.ndarray, embedder: str = ""
+    *,
+    image: BankImage,
+    caption: str,
+    hypotheses: list[str],
+    vectors: np.ndarray,
+    translation: str = "",
+    embedder: str = "",
 ) -> None:
-    """Replace the picture's caption and hypothesis rows (vectors: caption first, then hypotheses),
-    recording which embedder made the vectors (default: the configured one)."""
-    texts = [(ImageText.Kind.CAPTION, caption)] + [(ImageText.Kind.HYPOTHESIS, h) for h in hypotheses]
+    """Replace the picture's caption and hypothesis rows (vectors in `picture_texts` order), recording
+    which embedder made the vectors (default: the configured one)."""
+    texts = picture_texts(caption=caption, translation=translation, hypotheses=hypotheses)
     embedder = embedder or settings.EMBEDDER
     with transaction.atomic():
         image.texts.all().delete()
@@ -143,8 +188,9 @@ def bank_texts_store(
             ImageText(bank_image=image, kind=kind, text=text, embedding=vector.astype(np.float32), embedder=embedder)
             for (kind, text), vector in zip(texts, vectors, strict=True)
         )
-        image.caption, image.hypotheses, image.indexed_at = caption, hypotheses, timezone.now()
-        image.save(update_fields=["caption", "hypotheses", "indexed_at"])
+        image.caption, image.caption_translation, image.hypotheses = caption, translation, hypotheses
+        image.indexed_at = timezone.now()
+        image.save(update_fields=["caption", "caption_translation", "hypotheses", "indexed_at"])
 
 
 def _describe(image: BankImage, vlm) -> tuple[str, list[str]]:
@@ -167,19 +213,29 @@ def bank_index(
     """Caption (VLM, or the designer's text) and embed pictures in batches; safe to rerun.
 
     A picture without a caption and three hypotheses, and no VLM to write them, is skipped and
-    counted, so a designer can fill them in.
+    counted, so a designer can fill them in. A VLM writes the English caption; the designer's
+    translation and hypotheses in other languages stay.
     """
     from mlcore.embed import embedder
 
     model = embedder(settings.EMBEDDER)
+    embedding_column_fit(model.dimensions)
     counts = {"indexed": 0, "skipped": 0, "vlm_failed": 0}
     pending: list[tuple[BankImage, str, list[str]]] = []
 
     def flush() -> None:
-        texts = [t for _, caption, hyps in pending for t in [caption, *hyps]]
-        vectors = model.encode(texts, batch_size=batch_size).reshape(len(pending), 4, -1)
-        for (image, caption, hyps), rows in zip(pending, vectors, strict=True):
-            bank_texts_store(image=image, caption=caption, hypotheses=hyps, vectors=rows)
+        rows = [picture_texts(caption=c, translation=i.caption_translation, hypotheses=h) for i, c, h in pending]
+        vectors = model.encode([text for texts in rows for _, text in texts], batch_size=batch_size)
+        start = 0
+        for (image, caption, hyps), texts in zip(pending, rows, strict=True):
+            image_vectors, start = vectors[start : start + len(texts)], start + len(texts)
+            bank_texts_store(
+                image=image,
+                caption=caption,
+                translation=image.caption_translation,
+                hypotheses=hyps,
+                vectors=image_vectors,
+            )
         counts["indexed"] += len(pending)
         if progress:
             progress(len(pending))
@@ -189,7 +245,8 @@ def bank_index(
         caption, hypotheses = image.caption, list(image.hypotheses)
         if vlm is not None and (recaption or not caption or len(hypotheses) < 3):
             try:
-                caption, hypotheses = _describe(image, vlm)
+                caption, described = _describe(image, vlm)
+                hypotheses = described + [h for h in hypotheses if _language(h) != "en" and h not in described]
             except Exception as error:  # one bad picture must not stop the batch
                 log.warning("VLM could not describe bank picture %s: %s", image.pk, error)
                 counts["vlm_failed"] += 1
@@ -198,7 +255,7 @@ def bank_index(
             if progress:
                 progress(1)
             continue
-        pending.append((image, caption, hypotheses[:3]))
+        pending.append((image, caption, hypotheses[:MAX_HYPOTHESES]))
         if len(pending) >= batch_size:
             flush()
     if pending:
@@ -206,17 +263,43 @@ def bank_index(
     return counts
 
 
+def _language(text: str) -> str:
+    from mlcore.textcheck import language
+
+    return language(text)
+
+
+def demo_texts(item: dict) -> list[str]:
+    """The texts of a shipped demo picture in the order of the shipped vectors."""
+    return [
+        text
+        for _, text in picture_texts(
+            caption=item["caption"], translation=item.get("caption_translation", ""), hypotheses=item["hypotheses"]
+        )
+    ]
+
+
 def demo_vectors(folder: Path, items: list[dict]) -> np.ndarray | None:
-    """The shipped embeddings of the demo bank for the configured embedder, when they match its texts."""
+    """The shipped embeddings of the demo bank for the configured embedder (a fusion is put together
+    from its parts' files), when they match the texts; shape (pictures, texts, dimensions)."""
     import json
 
-    from mlcore.embed import texts_digest
+    from mlcore.embed import embedder, texts_digest
 
     meta = json.loads((folder / "embeddings.json").read_text())
-    name = meta.get("files", {}).get(settings.EMBEDDER)
-    if name is None or meta["texts_sha256"] != texts_digest([[i["caption"], *i["hypotheses"]] for i in items]):
+    if meta["texts_sha256"] != texts_digest([demo_texts(item) for item in items]):
         return None
-    return np.load(folder / name).astype(np.float32)
+    files = meta.get("files", {})
+    model = embedder(settings.EMBEDDER)
+    parts = getattr(model, "parts", None)
+    if parts is None:
+        name = files.get(settings.EMBEDDER)
+        return None if name is None else np.load(folder / name).astype(np.float32)
+    if not all(part.name in files for part, _ in parts):
+        return None
+    return np.concatenate(
+        [np.load(folder / files[part.name]).astype(np.float32) * np.sqrt(weight) for part, weight in parts], axis=2
+    )
 
 
 def demo_bank_load(*, folder: Path) -> int:
@@ -225,6 +308,8 @@ def demo_bank_load(*, folder: Path) -> int:
 
     items = json.loads((folder / "index.json").read_text())
     vectors = demo_vectors(folder, items)
+    if vectors is not None:
+        embedding_column_fit(vectors.shape[2])
     known = set(BankImage.objects.filter(source=BankImage.Source.DEMO).values_list("name", flat=True))
     added = 0
     for index, item in enumerate(items):
@@ -235,6 +320,7 @@ def demo_bank_load(*, folder: Path) -> int:
                 path=folder / item["file"],
                 name=item["name"],
                 caption=item["caption"],
+                caption_translation=item.get("caption_translation", ""),
                 hypotheses=item["hypotheses"],
                 source=BankImage.Source.DEMO,
                 status=item["status"],
@@ -245,18 +331,20 @@ def demo_bank_load(*, folder: Path) -> int:
             log.warning("skipped demo picture %s: %s", item["file"], error.messages[0])
             continue
         if vectors is not None:
-            bank_texts_store(
-                image=image, caption=item["caption"], hypotheses=item["hypotheses"], vectors=vectors[index]
-            )
+            _store_own_texts(image, vectors[index])
         added += 1
     return added
 
 
 def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Re-embed the pictures whose vectors another embedder made (ADGENESIS_EMBEDDER changed): demo
-    pictures from the shipped vectors when there are some, the others with the model."""
+    """Re-embed the pictures whose vectors another embedder made (ADGENESIS_EMBEDDER changed, or a
+    migration cleared them): demo pictures from the shipped vectors when there are some, the others
+    with the model."""
     import json
 
+    from mlcore.embed import embedder
+
+    embedding_column_fit(embedder(settings.EMBEDDER).dimensions)
     stale = BankImage.objects.filter(pk__in=ImageText.objects.exclude(embedder=settings.EMBEDDER).values("bank_image"))
     items = json.loads((folder / "index.json").read_text())
     vectors = demo_vectors(folder, items)
@@ -265,8 +353,8 @@ def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None =
     rest = []
     for image in stale.order_by("pk"):
         index = by_name.get(image.name) if image.source == BankImage.Source.DEMO else None
-        if vectors is not None and index is not None and image.caption == items[index]["caption"]:
-            bank_texts_store(image=image, caption=image.caption, hypotheses=image.hypotheses, vectors=vectors[index])
+        if vectors is not None and index is not None and demo_texts(items[index]) == demo_texts(_as_item(image)):
+            _store_own_texts(image, vectors[index])
             counts["from_shipped"] += 1
             if progress:
                 progress(1)
@@ -275,3 +363,17 @@ def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None =
     if rest:
         counts["embedded"] = bank_index(images=rest, progress=progress)["indexed"]
     return counts
+
+
+def _store_own_texts(image: BankImage, vectors: np.ndarray) -> None:
+    bank_texts_store(
+        image=image,
+        caption=image.caption,
+        translation=image.caption_translation,
+        hypotheses=image.hypotheses,
+        vectors=vectors,
+    )
+
+
+def _as_item(image: BankImage) -> dict:
+    return {"caption": image.caption, "caption_translation": image.caption_translation, "hypotheses": image.hypotheses}

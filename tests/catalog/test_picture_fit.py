@@ -1,0 +1,92 @@
+"""The picture follows the offer's subject across languages, and a bank with nothing that fits gives a
+banner without a picture and a reason, not a moose for coffee."""
+
+import pytest
+
+from banners import pipeline
+from catalog.services import bank_index
+from tests.factories import bank_image_make
+
+PICTURES = {
+    "coffee": (
+        "A glossy 3D render of a cup of hot coffee on a plain background.",
+        ["A coffee shop.", "A cafe.", "Coffee beans to go."],
+    ),
+    "taxi": (
+        "A glossy 3D render of a yellow taxi car.",
+        ["A taxi service.", "A ride-hailing app.", "Airport transfers."],
+    ),
+    "moose": ("A glossy 3D render of a moose with antlers.", ["A nature park.", "A hunting store.", "A zoo."]),
+    "ballet shoes": (
+        "A glossy 3D render of pink ballet shoes.",
+        ["A dance school.", "A ballet theatre.", "A shoe shop."],
+    ),
+}
+COFFEE_OFFER = {
+    "product": "Кофейня «Зерно»",
+    "description": "Кофе и выпечка",
+    "offer": "Второй капучино в подарок до 11:00",
+}
+
+
+def _bank(*names):
+    images = []
+    for name in names:
+        image = bank_image_make(name=name)
+        image.caption, image.hypotheses = PICTURES[name]
+        image.save()
+        images.append(image)
+    bank_index(images=images)
+    return images
+
+
+@pytest.fixture
+def in_process(settings):
+    settings.EMBED_IN_PROCESS = True
+
+
+def test_a_russian_offer_gets_the_picture_of_its_subject_whatever_the_seed(db, in_process):
+    _bank(*PICTURES)
+    query = pipeline.search_query(**COFFEE_OFFER)
+    assert query.subject == "капучино"
+    for seed in range(12):
+        picture, info = pipeline.picture_choose(query=query, seed=seed)
+        assert picture.bank_image.name == "coffee", (seed, info)
+        assert "skipped" not in info and info["subject"] == "капучино"
+
+
+def test_the_offer_steers_the_picture_not_only_the_product(db, in_process):
+    _bank(*PICTURES)
+    query = pipeline.search_query(product="City services", description="", offer="Free airport taxi with every booking")
+    picture, _ = pipeline.picture_choose(query=query, seed=3)
+    assert picture.bank_image.name == "taxi"
+
+
+def test_nothing_that_fits_gives_no_picture_and_says_why(db, in_process):
+    _bank("taxi", "moose")
+    picture, info = pipeline.picture_choose(query=pipeline.search_query(**COFFEE_OFFER), seed=0)
+    assert picture is None
+    assert "капучино" in info["skipped"] and "brand shape" in info["skipped"]
+    assert info["score"] < 0.68
+
+
+def test_a_banner_without_a_fitting_picture_gets_the_brand_shape(db, in_process, settings, tmp_path):
+    from mlcore.layout import parse_layout
+    from tests.factories import preset
+
+    settings.MEDIA_ROOT = tmp_path
+    layout = parse_layout(preset("square"))
+    texts = {slot.key: "Второй капучино в подарок" if slot.key == "headline" else "" for slot in layout.text_slots}
+    result, _, image = pipeline.stage_render(
+        campaign=None, layout=layout, texts=texts, picture=None, palette=["#6f4e37", "#f5e6d3"]
+    )
+    shapes = [e for e in result.spec["elements"] if e["type"] == "image"]
+    assert len(shapes) == 1 and shapes[0]["src"].startswith("media:shapes/disc-")
+    assert not result.report.get("overlaps")
+    assert image.size == (1080, 1080)
+    assert pipeline.spec_images(result.spec)  # the stored shape renders again from the spec alone
+
+
+def test_an_empty_bank_says_so(db, in_process):
+    picture, info = pipeline.picture_choose(query=pipeline.search_query(**COFFEE_OFFER), seed=0)
+    assert picture is None and "no approved pictures" in info["skipped"]

@@ -1,0 +1,43 @@
+"""The bank query is built from everything the marketer gave, the offer's subject weighing most."""
+
+import pytest
+
+from mlcore.picture_query import offer_subject, picture_query
+
+
+@pytest.mark.parametrize(
+    "offer, subject",
+    [
+        ("Кофейня «Зерно»: второй капучино в подарок до 11:00", "Кофейня капучино"),
+        ("Get 20% off your first ride with code CITY20", "ride"),
+        ("Скидка 20% на такси до аэропорта по промокоду CITY20", "такси аэропорта"),
+        ("Доставка пиццы за 30 минут или бесплатно", "Доставка пиццы"),
+        ("Абонемент в бассейн на 3 месяца со скидкой 15%", "Абонемент бассейн"),
+        ("Buy one pizza, get the second free", "pizza"),
+        ("«Папа Пицца»: 2 пиццы по цене одной", "пиццы"),
+    ],
+)
+def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):
+    assert offer_subject(offer) == subject
+
+
+def test_weights_and_stage_two_text():
+    query = picture_query(product="Кофейня Зерно", description="Кофе и выпечка", offer="Второй капучино в подарок")
+    assert query.parts[0] == ("капучино", pytest.approx(0.5))
+    assert [round(w, 2) for _, w in query.parts] == [0.5, 0.3, 0.2] and query.description == "капучино"
+    written = picture_query(product="Cafe", offer="Free cappuccino", slot_description="a latte with foam art")
+    assert written.description == "a latte with foam art"  # the marketer's slot description wins
+    assert (
+        picture_query(offer="Free cappuccino", llm_description="a cup of cappuccino").description
+        == "a cup of cappuccino"
+    )
+
+
+def test_figures_never_reach_the_search():
+    query = picture_query(product="Bank", offer="Cashback 5% until 31.12, code SAVE5, call +7 999 123-45-67")
+    assert all("5%" not in text and "SAVE5" not in text and "31.12" not in text for text in query.texts)
+
+
+def test_a_product_alone_still_gives_a_query():
+    query = picture_query(product="Pet shop", description="Food and toys for cats and dogs")
+    assert query.subject == "Pet shop" and query.parts[0][0] == "Pet shop"

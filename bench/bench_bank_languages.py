@@ -33,7 +33,7 @@ from build import texts_of  # noqa: E402
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
 from mlcore.picture_query import picture_query  # noqa: E402
 
-STAGE1_IMAGES, PRODUCT_WEIGHT, DESCRIPTION_WEIGHT = 300, 0.25, 0.75
+STAGE1_IMAGES = 300
 
 
 def shipped_vectors(model, keep: list[int]) -> np.ndarray | None:
@@ -57,7 +57,8 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, text: str) ->
     scores = np.full(len(captions), -np.inf)
     stage1 = np.argsort(-product_similarity)[:STAGE1_IMAGES]
     description = (captions[stage1] @ vectors[len(query.parts)]).max(axis=1)
-    scores[stage1] = PRODUCT_WEIGHT * product_similarity[stage1] + DESCRIPTION_WEIGHT * description
+    weight = query.description_weight
+    scores[stage1] = (1 - weight) * product_similarity[stage1] + weight * description
     return scores
 
 

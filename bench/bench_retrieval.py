@@ -36,7 +36,7 @@ import psycopg2  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, PRODUCT_WEIGHT, _vector  # noqa: E402
+from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector  # noqa: E402
 from mlcore.embed import embedder  # noqa: E402
 
 MODEL = embedder(settings.EMBEDDER)
@@ -152,6 +152,7 @@ def sql_search(cur, product: np.ndarray, description: np.ndarray, exact: bool, c
             "candidates": candidates,
             "images": images,
             "k": 10,
+            "description_weight": DESCRIPTION_WEIGHT,
         },
     )
     found = [row[0] for row in cur.fetchall()]
@@ -170,7 +171,7 @@ def numpy_search(captions, hyp_flat, product, description) -> list[int]:
         if len(best) == 300:
             break
     ids = np.fromiter(best, dtype=np.int64)
-    score = PRODUCT_WEIGHT * np.fromiter(best.values(), dtype=np.float32) + DESCRIPTION_WEIGHT * (
+    score = (1 - DESCRIPTION_WEIGHT) * np.fromiter(best.values(), dtype=np.float32) + DESCRIPTION_WEIGHT * (
         captions[ids] @ description
     )
     return [int(i) + 1 for i in ids[np.argsort(-score)[:10]]]

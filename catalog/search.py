@@ -77,7 +77,10 @@ def bank_search(
     product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
     product = product / max(float(np.linalg.norm(product)), 1e-12)
     hits = bank_rank(
-        product=product, description=vectors[parts] if query.description else None, k=max(k, settings.BANK_SAMPLE_FROM)
+        product=product,
+        description=vectors[parts] if query.description else None,
+        k=max(k, settings.BANK_SAMPLE_FROM),
+        description_weight=query.description_weight,
     )
     fitting = [hit for hit in hits if hit.score >= min_fit()]
     chosen = bank_sample(fitting or hits, seed=seed)  # never draws an unfitting picture over a fitting one

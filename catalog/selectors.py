@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from catalog.models import BankImage
 
 HYPOTHESES_PER_IMAGE = 3
-PRODUCT_WEIGHT, DESCRIPTION_WEIGHT = 0.25, 0.75  # stage 2 score: mostly the description
+DESCRIPTION_WEIGHT = 0.75  # stage 2 score: mostly the picture description (the product: the rest)
 SAMPLING_TEMPERATURE = 0.03
 
 
@@ -59,16 +59,22 @@ _STAGE2 = f"""
            MAX(1 - (c.embedding <=> %(description)s::vector)) AS description_similarity
     FROM stage1 s JOIN catalog_imagetext c ON c.bank_image_id = s.bank_image_id AND c.kind = 'caption'
     GROUP BY s.bank_image_id, s.product_similarity
-    ORDER BY {PRODUCT_WEIGHT} * s.product_similarity
-             + {DESCRIPTION_WEIGHT} * MAX(1 - (c.embedding <=> %(description)s::vector)) DESC
+    ORDER BY (1 - %(description_weight)s) * s.product_similarity
+             + %(description_weight)s * MAX(1 - (c.embedding <=> %(description)s::vector)) DESC
     LIMIT %(k)s
 """
 
 
 def bank_rank(
-    *, product: np.ndarray, description: np.ndarray | None = None, k: int = 10, images: int | None = None
+    *,
+    product: np.ndarray,
+    description: np.ndarray | None = None,
+    k: int = 10,
+    images: int | None = None,
+    description_weight: float = DESCRIPTION_WEIGHT,
 ) -> list[BankHit]:
-    """The best `k` searchable pictures for a product vector (and a description vector)."""
+    """The best `k` searchable pictures for a product vector (and a description vector, weighing
+    `description_weight` in the stage-2 score)."""
     images = images or settings.BANK_STAGE1_IMAGES
     candidates = settings.BANK_STAGE1_HYPOTHESES or images * HYPOTHESES_PER_IMAGE
     params = {"product": _vector(product), "candidates": candidates, "images": images, "k": k}
@@ -78,9 +84,16 @@ def bank_rank(
         if description is None:
             cursor.execute(_STAGE1.replace("LIMIT %(images)s", "LIMIT %(k)s"), params)
             return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in cursor.fetchall()]
-        cursor.execute(_STAGE2, {**params, "description": _vector(description)})
+        cursor.execute(
+            _STAGE2, {**params, "description": _vector(description), "description_weight": description_weight}
+        )
         return [
-            BankHit(row[0], PRODUCT_WEIGHT * row[1] + DESCRIPTION_WEIGHT * row[2], float(row[1]), float(row[2]))
+            BankHit(
+                row[0],
+                (1 - description_weight) * row[1] + description_weight * row[2],
+                float(row[1]),
+                float(row[2]),
+            )
             for row in cursor.fetchall()
         ]
 

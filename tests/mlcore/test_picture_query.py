@@ -25,8 +25,10 @@ def test_weights_and_stage_two_text():
     query = picture_query(product="Кофейня Зерно", description="Кофе и выпечка", offer="Второй капучино в подарок")
     assert query.parts[0] == ("капучино", pytest.approx(0.5))
     assert [round(w, 2) for _, w in query.parts] == [0.5, 0.3, 0.2] and query.description == "капучино"
+    assert query.description_weight == pytest.approx(0.6)  # the subject stands in for a description
     written = picture_query(product="Cafe", offer="Free cappuccino", slot_description="a latte with foam art")
     assert written.description == "a latte with foam art"  # the marketer's slot description wins
+    assert written.description_weight == pytest.approx(0.75)
     assert (
         picture_query(offer="Free cappuccino", llm_description="a cup of cappuccino").description
         == "a cup of cappuccino"

@@ -220,7 +220,7 @@ VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
 BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
 # Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900).
-BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=300)
+BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=200)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 # Below this two-stage score the best bank picture does not fit the offer and the banner goes without
 # one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from

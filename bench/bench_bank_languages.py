@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -33,7 +34,8 @@ from build import texts_of  # noqa: E402
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
 from mlcore.picture_query import picture_query  # noqa: E402
 
-STAGE1_IMAGES = 300
+STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
+STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "200"))  # as settings
 
 
 def shipped_vectors(model, keep: list[int]) -> np.ndarray | None:
@@ -47,15 +49,17 @@ def shipped_vectors(model, keep: list[int]) -> np.ndarray | None:
 
 
 def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, text: str) -> np.ndarray:
-    """Scores of every picture as the app ranks them (-inf outside stage 1's 300)."""
+    """Scores of every picture as the app ranks them (-inf outside stage 1)."""
     query = picture_query(offer=text)
     unique = list(dict.fromkeys(query.texts))  # as catalog.search.texts_embed
     vectors = model.encode(unique, query=True)[[unique.index(text) for text in query.texts]]
     product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
     product /= np.linalg.norm(product)
-    product_similarity = (hypotheses @ product).max(axis=1)
+    similarity = hypotheses @ product  # (pictures, hypotheses)
+    product_similarity = similarity.max(axis=1)
+    nearest = np.argsort(-similarity, axis=None)[:STAGE1_HYPOTHESES] // similarity.shape[1]
+    stage1 = np.array(list(dict.fromkeys(nearest.tolist())))[:STAGE1_IMAGES]
     scores = np.full(len(captions), -np.inf)
-    stage1 = np.argsort(-product_similarity)[:STAGE1_IMAGES]
     description = (captions[stage1] @ vectors[len(query.parts)]).max(axis=1)
     weight = query.description_weight
     scores[stage1] = (1 - weight) * product_similarity[stage1] + weight * description
@@ -65,6 +69,7 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, text: str) ->
 QUERY_SETS = {
     "dev": ROOT / "catalog/eval/marketer_queries.json",
     "dev 2": ROOT / "catalog/eval/marketer_queries_2.json",
+    "dev 3": ROOT / "catalog/eval/marketer_queries_3.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",
 }
 
@@ -110,11 +115,11 @@ def main() -> None:
                 expected = set(query["expected"])
                 others = [i for i in order if stems[i] not in expected and np.isfinite(scores[i])]
                 unrelated.append(scores[others[len(others) // 2]])
-            cells += [statistics.mean(hits["en"]), statistics.mean(hits["ru"])]
+            cells += [f"{statistics.mean(hits[lang]):.3f}" if hits[lang] else "-" for lang in ("en", "ru")]
         ordered = sorted(seconds)
         print(
             f"{name:60}"
-            + "".join(f"{c:>14.3f}" for c in cells)
+            + "".join(f"{c:>14}" for c in cells)
             + f"{1000 * statistics.median(seconds):>14.1f}{1000 * ordered[int(0.95 * (len(ordered) - 1))]:>8.1f}"
         )
         print(

@@ -185,6 +185,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database for a --reuse run")
+    parser.add_argument("--reuse", action="store_true", help="search the kept scratch database, load nothing")
+    parser.add_argument("--app-only", action="store_true", help="only the app's path: embedding + HNSW")
     args = parser.parse_args()
     admin = connect(connection.settings_dict["NAME"])
     with admin.cursor() as cur:
@@ -197,7 +200,11 @@ def main() -> None:
     print(
         f"{args.images:,} pictures x 4 vectors ({DIM}-d, {MODEL.name}), {args.queries} queries; loading ...", flush=True
     )
-    built = load(conn, captions, hypotheses)
+    built = (
+        {"load_s": 0.0, "build_s": 0.0, "index_mb": 0.0, "table_mb": 0.0}
+        if args.reuse
+        else load(conn, captions, hypotheses)
+    )
     rng = np.random.default_rng(1)
     queries = []
     for _ in range(args.queries):
@@ -209,16 +216,13 @@ def main() -> None:
             )
         )
     hyp_flat = hypotheses.reshape(-1, DIM)
-    variants = [900, 450, 300]  # hypotheses fetched in stage 1 (the seed: 3 x 300; the app: 450)
+    variants = [900, 450, 300, 200, 150]  # hypotheses fetched in stage 1 (the seed: 3 x 300; the app: 300)
     timings = {"exact": [], "numpy": [], "embed": [], "end-to-end": [], **{f"hnsw-{c}": [] for c in variants}}
     recall = {c: [] for c in variants}
     with conn.cursor() as cur:
         for product, description in queries[:5]:
             sql_search(cur, product, description, exact=False)  # warm the caches
-        for index, (product, description) in enumerate(queries):
-            started = time.perf_counter()
-            MODEL.encode([TEXTS[index % len(TEXTS)]], query=True)  # one text: the API's query
-            timings["embed"].append(time.perf_counter() - started)
+        for product, description in [] if args.app_only else queries:
             started = time.perf_counter()
             exact = sql_search(cur, product, description, exact=True)
             timings["exact"].append(time.perf_counter() - started)
@@ -226,12 +230,19 @@ def main() -> None:
                 started = time.perf_counter()
                 approximate = sql_search(cur, product, description, exact=False, candidates=candidates)
                 timings[f"hnsw-{candidates}"].append(time.perf_counter() - started)
-                if candidates == settings.BANK_STAGE1_HYPOTHESES:
-                    timings["end-to-end"].append(timings["embed"][-1] + timings[f"hnsw-{candidates}"][-1])
                 recall[candidates].append(len(set(approximate) & set(exact)) / max(1, len(exact)))
             started = time.perf_counter()
             numpy_search(captions, hyp_flat, product, description)
             timings["numpy"].append(time.perf_counter() - started)
+        # The app's path on its own (the loop above leaves BLAS threads spinning after NumPy's brute
+        # force, which would slow the embedder down): a marketer's text embedded, then the HNSW search.
+        for index, (product, description) in enumerate(queries):
+            started = time.perf_counter()
+            MODEL.encode([TEXTS[index % len(TEXTS)]], query=True)
+            embedded = time.perf_counter()
+            sql_search(cur, product, description, exact=False, candidates=settings.BANK_STAGE1_HYPOTHESES)
+            timings["embed"].append(embedded - started)
+            timings["end-to-end"].append(time.perf_counter() - started)
         cur.execute("SHOW shared_buffers")
         shared_buffers = cur.fetchone()[0]
     print(
@@ -244,6 +255,7 @@ def main() -> None:
     print(f"{'two-stage search':44}{'P50 ms':>9}{'P95 ms':>9}{'recall@10':>11}")
     rows = [(f"hnsw-{c}", f"pgvector HNSW, {c} nearest hypotheses", f"{np.mean(recall[c]):.3f}") for c in variants]
     rows += [("exact", "pgvector exact (900 hypotheses)", "1"), ("numpy", "NumPy brute force (900)", "")]
+    rows = [] if args.app_only else rows
     rows += [
         ("embed", f"query embedding ({MODEL.name})", ""),
         ("end-to-end", f"embedding + HNSW-{settings.BANK_STAGE1_HYPOTHESES} (the app)", ""),
@@ -252,8 +264,9 @@ def main() -> None:
         print(f"{label:44}{percentile(timings[name], 0.5):>9.1f}{percentile(timings[name], 0.95):>9.1f}{rec:>11}")
     print("recall@10: overlap of the final top 10 with exact search. Goals: end-to-end P95 <= 25 ms, recall >= 0.98")
     conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    if not args.keep:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 
 if __name__ == "__main__":

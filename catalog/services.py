@@ -338,8 +338,8 @@ def demo_bank_load(*, folder: Path) -> int:
 
 def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Re-embed the pictures whose vectors another embedder made (ADGENESIS_EMBEDDER changed, or a
-    migration cleared them): demo pictures from the shipped vectors when there are some, the others
-    with the model."""
+    migration cleared them): demo pictures from the shipped texts and vectors when there are some, the
+    others with the model."""
     import json
 
     from mlcore.embed import embedder
@@ -353,7 +353,11 @@ def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None =
     rest = []
     for image in stale.order_by("pk"):
         index = by_name.get(image.name) if image.source == BankImage.Source.DEMO else None
-        if vectors is not None and index is not None and demo_texts(items[index]) == demo_texts(_as_item(image)):
+        if vectors is not None and index is not None and image.caption == items[index]["caption"]:
+            # A demo picture whose caption no designer changed takes the shipped texts (an install from
+            # before the Russian texts gets them) with their vectors.
+            image.caption_translation = items[index].get("caption_translation", "")
+            image.hypotheses = items[index]["hypotheses"]
             _store_own_texts(image, vectors[index])
             counts["from_shipped"] += 1
             if progress:
@@ -373,7 +377,3 @@ def _store_own_texts(image: BankImage, vectors: np.ndarray) -> None:
         hypotheses=image.hypotheses,
         vectors=vectors,
     )
-
-
-def _as_item(image: BankImage) -> dict:
-    return {"caption": image.caption, "caption_translation": image.caption_translation, "hypotheses": image.hypotheses}

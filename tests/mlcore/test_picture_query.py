@@ -8,13 +8,16 @@ from mlcore.picture_query import offer_subject, picture_query
 @pytest.mark.parametrize(
     "offer, subject",
     [
-        ("Кофейня «Зерно»: второй капучино в подарок до 11:00", "Кофейня капучино"),
+        ("Кофейня «Зерно»: второй капучино в подарок до 11:00", "Кофейня капучино"),  # not the brand
         ("Get 20% off your first ride with code CITY20", "ride"),
         ("Скидка 20% на такси до аэропорта по промокоду CITY20", "такси аэропорта"),
         ("Доставка пиццы за 30 минут или бесплатно", "Доставка пиццы"),
         ("Абонемент в бассейн на 3 месяца со скидкой 15%", "Абонемент бассейн"),
         ("Buy one pizza, get the second free", "pizza"),
         ("«Папа Пицца»: 2 пиццы по цене одной", "пиццы"),
+        ("Откройте вклад под 18% годовых до конца месяца", "вклад"),  # not the month (or the moon)
+        ("Парк аттракционов: безлимитный браслет за 1990 ₽", "Парк аттракционов безлимитный браслет"),
+        ("Fresh flowers delivered in 2 hours, free delivery over $50", "Fresh flowers delivered delivery"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

@@ -154,13 +154,15 @@ def embedding_column_fit(dimensions: int) -> bool:
             return False
         log.warning("bank vectors: the column becomes vector(%d) for %s", dimensions, settings.EMBEDDER)
         with transaction.atomic():
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # rows written earlier in this transaction
             cursor.execute("DROP INDEX IF EXISTS imagetext_caption_hnsw")
             cursor.execute("DROP INDEX IF EXISTS imagetext_hypothesis_hnsw")
+            cursor.execute("UPDATE catalog_imagetext SET embedder = ''")
             cursor.execute(
                 f"ALTER TABLE catalog_imagetext ALTER COLUMN embedding TYPE vector({int(dimensions)}) USING NULL"
             )
-            cursor.execute("UPDATE catalog_imagetext SET embedder = ''")
+            # Rows written earlier in this transaction leave deferred foreign-key checks pending, and
+            # PostgreSQL builds no index while any are.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for kind in ("caption", "hypothesis"):
                 cursor.execute(
                     f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "

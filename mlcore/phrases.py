@@ -84,12 +84,27 @@ def _left_trims(text: str, lang: str, book: dict, facts: Sequence[str]) -> list[
         dropped = words[:drop]
         if len(words) - drop < 2:
             continue
-        if lang == "ru" and all(ru_tag(w.lower()).POS in {"ADJF", "PRTF"} for w in dropped):
+        if lang == "ru" and all(_droppable_ru(w) for w in dropped):
             trims.append(capitalize(" ".join(words[drop:])))
         elif lang == "en" and drop == 1 and _EN_MODIFIER.search(dropped[0]) and words[1][:1].isalpha():
             trims.append(capitalize(" ".join(words[drop:])))
     trims += _head_and_benefit(words, lang, facts)
     return [t for t in trims if all(fact_in(f, t) for f in facts)]
+
+
+# Adjectives that carry the offer: «Вторая пицца в подарок» is not «Пицца в подарок».
+_RU_KEEP_LEMMAS = frozenset("бесплатный безлимитный беспроцентный двойной каждый любой весь".split())
+
+
+def _droppable_ru(word: str) -> bool:
+    tag = ru_tag(word.lower())
+    return tag.POS in {"ADJF", "PRTF"} and "Anum" not in tag and _ru_lemma(word) not in _RU_KEEP_LEMMAS
+
+
+def _ru_lemma(word: str) -> str:
+    from mlcore.textcheck import ru_parse
+
+    return ru_parse(word.lower()).normal_form
 
 
 _EN_MODIFIER = re.compile(r"^[A-Za-z]+-[A-Za-z-]+$|^[A-Za-z]{4,}(?:ing|ed|al|ive|ic|ous|ful|less|able|ible|ary|ish)$")

@@ -7,11 +7,15 @@ from django.db import migrations, models
 
 
 def _resize(dimensions: int) -> list[str]:
+    # Rows changed earlier in the migration's transaction leave deferred foreign-key checks pending,
+    # and PostgreSQL refuses to build an index while any are: they are run first.
     return [
+        "SET CONSTRAINTS ALL IMMEDIATE",
         "DROP INDEX IF EXISTS imagetext_caption_hnsw",
         "DROP INDEX IF EXISTS imagetext_hypothesis_hnsw",
-        f"ALTER TABLE catalog_imagetext ALTER COLUMN embedding TYPE vector({dimensions}) USING NULL",
         "UPDATE catalog_imagetext SET embedder = ''",
+        f"ALTER TABLE catalog_imagetext ALTER COLUMN embedding TYPE vector({dimensions}) USING NULL",
+        "SET CONSTRAINTS ALL IMMEDIATE",
         *(
             f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "
             f"WITH (m = 16, ef_construction = 64) WHERE kind = '{kind}'"

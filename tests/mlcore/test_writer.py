@@ -89,6 +89,15 @@ def test_the_offers_that_used_to_break(offer, slug, expected):
         assert texts["subheadline"].strip(". ")
 
 
+@pytest.mark.parametrize("slug", ["display-300x250", "square", "display-728x90", "story"])
+def test_an_ordinal_or_free_is_never_trimmed_off_the_benefit(slug):
+    """«Вторая пицца в подарок» trimmed to «Пицца в подарок» promised every pizza free."""
+    second = write("Вторая пицца в подарок при заказе до 18:00 по промокоду PIZZA2", slug).texts
+    assert "Вторая" in second["headline"] or "вторая" in " ".join(second.values()).lower(), second
+    free = write("Бесплатная доставка пиццы при заказе от 1500 ₽ до конца недели", slug).texts
+    assert "бесплатн" in " ".join(free.values()).lower(), free
+
+
 def test_the_cashback_offer_keeps_its_benefit_on_300x250_and_reports_the_domain_dropped():
     result = write(
         "Get 10% cashback on every purchase with our new credit card, no annual fee, apply online at bankly.com",

@@ -81,8 +81,12 @@ def search_query(*, product: str, description: str, offer: str, slot_description
     """The bank query for a picture slot: the marketer's slot description, else the LLM's picture
     description of the offer (seed 003) when an LLM is configured, else the offer's subject."""
     llm_description = ""
-    if not slot_description.strip() and copywriting.llm_client() is not None:
-        llm_description = _llm_picture_description(product, description, offer)
+    client = copywriting.llm_client()
+    if not slot_description.strip() and client is not None:
+        try:
+            llm_description = _llm_picture_description(client, product, description, offer)
+        except (LLMUnavailable, ValueError, KeyError, TypeError) as error:
+            log.warning("LLM picture description failed, the offer's subject stands in: %s", error)
     return picture_query(
         product=product,
         description=description,
@@ -93,13 +97,10 @@ def search_query(*, product: str, description: str, offer: str, slot_description
 
 
 @lru_cache(maxsize=64)
-def _llm_picture_description(product: str, description: str, offer: str) -> str:
-    """One LLM call per offer, not per banner; '' when the LLM fails (the subject stands in)."""
-    try:
-        return describe_with_llm(copywriting.llm_client(), product=product, description=description, offer=offer)
-    except (LLMUnavailable, ValueError, KeyError, TypeError) as error:
-        log.warning("LLM picture description failed, the offer's subject stands in: %s", error)
-        return ""
+def _llm_picture_description(client, product: str, description: str, offer: str) -> str:
+    """One LLM call per offer and client, not per banner; a failure raises and is not remembered, so
+    the next banner asks again."""
+    return describe_with_llm(client, product=product, description=description, offer=offer)
 
 
 def picture_choose(*, query: PictureQuery, seed: int) -> tuple[PictureChoice | None, dict]:

@@ -219,8 +219,9 @@ VLM_BASE_URL = env.str("ADGENESIS_VLM_BASE_URL", default="")
 VLM_MODEL = env.str("ADGENESIS_VLM_MODEL", default="")
 VLM_API_KEY = envsecret("ADGENESIS_VLM_API_KEY")
 BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
-# Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900).
-BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=200)
+# Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900). 150 finds the same
+# pictures as 200 on the demo bank's queries and searches 100 000 pictures in 7.5 ms instead of 10.
+BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=150)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 # Below this two-stage score the best bank picture does not fit the offer and the banner goes without
 # one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from

@@ -6,8 +6,9 @@ the query embedding time. The same SQL runs in pgvector in the app; here it runs
 the bank's texts embedded in memory. It also prints the best score of fitting and of unrelated
 pictures, from which settings.BANK_MIN_SIMILARITY is chosen.
 
-Query sets: catalog/eval/marketer_queries.json and marketer_queries_2.json (development: the bank
-texts and the search were changed looking at their failures) and bench/data/bank_queries_holdout.json
+Query sets: catalog/eval/marketer_queries.json, _2 and _3 (development: the bank texts and the
+search were changed looking at their failures), _4 (41 Russian queries written after those changes,
+read only once for its failures) and bench/data/bank_queries_holdout.json
 (held out: written by someone else, its queries never read, only its figure).
 
     .venv/bin/python bench/bench_bank_languages.py [--embedders multilingual-e5-small fusion ...]
@@ -35,7 +36,7 @@ from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
 from mlcore.picture_query import picture_query  # noqa: E402
 
 STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
-STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "200"))  # as settings
+STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "150"))  # as settings
 
 
 def shipped_vectors(model, keep: list[int]) -> np.ndarray | None:
@@ -70,6 +71,7 @@ QUERY_SETS = {
     "dev": ROOT / "catalog/eval/marketer_queries.json",
     "dev 2": ROOT / "catalog/eval/marketer_queries_2.json",
     "dev 3": ROOT / "catalog/eval/marketer_queries_3.json",
+    "dev 4": ROOT / "catalog/eval/marketer_queries_4.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",
 }
 

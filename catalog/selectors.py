@@ -1,9 +1,9 @@
 """Reads of the catalog app: the two-stage, text-only bank search (seed 003), in SQL with pgvector.
 
 Stage 1 ranks pictures by how close their product hypotheses are to the product description
-(HNSW index on hypotheses: the 200 nearest hypotheses, at most 300 pictures; the seed's 900 =
+(HNSW index on hypotheses: the 150 nearest hypotheses, at most 300 pictures; the seed's 900 =
 3 x 300 costs 8x the latency for the same top 10 at 896 dimensions, and the demo bank's marketer
-queries find the same pictures with 200 as with all, see bench/bench_retrieval.py and
+queries find the same pictures with 150 as with all, see bench/bench_retrieval.py and
 bench/bench_bank_languages.py); stage 2 reranks those by how close their caption (or its
 translation: the closer of the two) is to the marketer's picture description. The picture is drawn
 from the top 10 with weights, seeded.

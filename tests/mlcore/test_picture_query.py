@@ -24,6 +24,33 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
     assert offer_subject(offer) == subject
 
 
+@pytest.mark.parametrize(
+    "offer, subject",
+    [
+        ("ДМС для сотрудников со скидкой", "медицинская страховка, врач сотрудников"),  # an abbreviation
+        ("Выгодное ОСАГО онлайн", "автостраховка, машина"),
+        ("то, что нужно: капучино", "капучино"),  # «то» in lower case is not ТО (car service)
+        ("Чёрная пятница: скидки до 70% на всё", "распродажа, пакеты с покупками"),  # an idiom, any case
+        ("Чёрной пятницей не пропустите обувь", "распродажа, пакеты с покупками обувь"),  # its lemmas
+        ("Коттеджи в 15 км от МКАД с газом", "Коттеджи газом"),  # a place is not a picture
+        ("Ремонт квартир под ключ", "Ремонт квартир"),  # not a key
+        ("Black Friday: 50% off everything", "shopping bags, sale"),
+        ("Скидка на ски-пассы в Шерегеш", "горные лыжи Шерегеш"),  # a glossed compound, inflected
+        ("онлайн-аптека: доставка за час", "онлайн аптека доставка"),  # a compound split at its hyphen
+        ("e-bike rental", "e-bike rental"),  # not in English
+    ],
+)
+def test_abbreviations_and_idioms_are_said_in_plain_words(offer, subject):
+    assert offer_subject(offer) == subject
+
+
+def test_the_head_of_the_subject_weighs_on_its_own():
+    query = picture_query(product="Страховая", offer="Страхование квартиры от залива и пожара")
+    assert query.parts[0] == ("Страхование квартиры залива пожара", pytest.approx(0.3))
+    assert query.parts[1] == ("Страхование", pytest.approx(0.2))
+    assert query.description == "Страхование квартиры залива пожара"
+
+
 def test_weights_and_stage_two_text():
     query = picture_query(product="Кофейня Зерно", description="Кофе и выпечка", offer="Второй капучино в подарок")
     assert query.parts[0] == ("капучино", pytest.approx(0.5))

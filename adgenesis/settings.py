@@ -227,6 +227,8 @@ BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 # one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from
 # bench/bench_bank_languages.py); 0 never skips.
 BANK_MIN_SIMILARITY = env.float("ADGENESIS_BANK_MIN_SIMILARITY", default=None)
+# A banner whose quality score (banners/quality.py, 0-100) is under this is flagged with its reasons.
+QUALITY_MIN_SCORE = env.int("ADGENESIS_QUALITY_MIN_SCORE", default=70)
 EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
 # Web processes ask a worker for query vectors; a single-process setup (or a test) may embed itself.
 EMBED_IN_PROCESS = envbool("ADGENESIS_EMBED_IN_PROCESS", default=False)

@@ -9,6 +9,18 @@ from banners.services import banner_decide
 from catalog.admin import thumbnail
 
 
+@admin.display(description="quality")
+def quality_score(banner: Banner) -> str:
+    """The score (0-100), red and with its reasons when it is under the threshold."""
+    score = banner.quality.get("score")
+    if score is None:
+        return "—"
+    if banner.quality.get("flagged"):
+        reasons = "; ".join(banner.quality.get("reasons", []))
+        return format_html('<span style="color:#b91c1c" title="{}">{} ⚑</span>', reasons, score)
+    return str(score)
+
+
 class FormatForm(forms.ModelForm):
     """Slot JSON is edited as text and validated by the same rules as the preset files."""
 
@@ -43,8 +55,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
 class BannerInline(admin.TabularInline):
     model = Banner
-    fields = ["preview", "format", "variant", "approval"]
-    readonly_fields = ["preview"]
+    fields = ["preview", "format", "variant", quality_score, "approval"]
+    readonly_fields = ["preview", quality_score]
     extra = 0
     show_change_link = True
 
@@ -68,7 +80,17 @@ class GenerationTaskAdmin(admin.ModelAdmin):
 
 @admin.register(Banner)
 class BannerAdmin(admin.ModelAdmin):
-    list_display = ["preview", "id", "campaign", "format", "approval", "image_source", "edit_distance", "created_at"]
+    list_display = [
+        "preview",
+        "id",
+        "campaign",
+        "format",
+        quality_score,
+        "approval",
+        "image_source",
+        "edit_distance",
+        "created_at",
+    ]
     list_filter = ["approval", "image_source", "format"]
     search_fields = ["campaign__offer", "campaign__product__name"]
     readonly_fields = ["preview_large", "spec_pretty", "quality", "copy_stats", "seed", "created_at", "updated_at"]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from banners import copywriting, imaging, pipeline
 from banners.models import Banner, GenerationTask
+from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import BankImage, StyleAdapter
 from mlcore import imagegen, imageprompt
 
@@ -35,11 +36,14 @@ def _progress(task: GenerationTask, step: str, percent: int) -> None:
 
 
 def task_texts(*, task: GenerationTask, work: list) -> None:
-    """Draft banners with their texts; pictures follow on the GPU queue."""
+    """Draft banners with their texts (and their layout variant); pictures follow on the GPU queue."""
+    logo = pipeline.brand_logo(task.campaign.product) is not None
     for index, (fmt, variant) in enumerate(work):
         _progress(task, "texts", int(25 * index / max(len(work), 1)))
-        copy = pipeline.stage_texts(campaign=task.campaign, layout=fmt.layout, variant=variant)
+        layout = layout_choose(fmt=fmt, offer=task.campaign.offer, variant=variant, requested=task.layout, logo=logo)
+        copy = pipeline.stage_texts(campaign=task.campaign, layout=layout, variant=variant)
         Banner.objects.create(
+            spec={"layout": layout.variant},
             task=task,
             campaign=task.campaign,
             format=fmt,
@@ -142,8 +146,6 @@ def banner_recut(*, banner_id: int) -> Banner:
 
 
 def banner_picture_render(*, banner_id: int) -> Banner:
-    from banners.services import banner_rerender
-
     banner = Banner.objects.select_related("campaign__product__brand_kit", "format", "bank_image").get(pk=banner_id)
     banner.spec = {"elements": [{"type": "image", "src": f"bank:{banner.bank_image_id}"}]}
     banner_rerender(banner=banner, texts=banner.texts, shorten=True)
@@ -176,9 +178,8 @@ def task_cutouts(*, task_id) -> GenerationTask:
 
 def task_render(*, task_id) -> GenerationTask:
     """Back on a default worker: lay out and render every banner of the task, then complete it."""
-    from banners.services import brand_palette
-
     task = GenerationTask.objects.select_related("campaign__product__brand_kit").get(pk=task_id)
+    logo = pipeline.brand_logo(task.campaign.product)
     banners = list(task.banners.select_related("format", "bank_image"))
     for index, banner in enumerate(banners):
         _progress(task, "render", 80 + int(20 * index / max(len(banners), 1)))
@@ -191,12 +192,14 @@ def task_render(*, task_id) -> GenerationTask:
             )
         result, texts, image = pipeline.stage_render(
             campaign=task.campaign,
-            layout=banner.format.layout,
+            layout=banner.layout,
             texts=banner.texts,
             picture=picture,
             palette=brand_palette(task.campaign),
+            logo=logo,
         )
-        banner.texts, banner.generated_texts, banner.spec, banner.quality = texts, texts, result.spec, result.report
+        banner.texts, banner.generated_texts, banner.spec = texts, texts, result.spec
+        banner.quality = quality_of(result.report, banner.copy_stats)
         pipeline.banner_files_save(banner=banner, image=image)
         banner.save()
     task.status = GenerationTask.Status.COMPLETED

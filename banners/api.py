@@ -13,7 +13,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from banners import copywriting, selectors, services
-from banners.models import PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
+from banners.models import LAYOUT_CHOICES, PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
 from catalog.models import Product
 from mlcore.spec import SPEC_SCHEMA
 
@@ -102,6 +102,13 @@ class GenerateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=500, allow_blank=True), required=False, default=dict
     )
     variants = serializers.IntegerField(min_value=1, max_value=settings.MAX_VARIANTS, default=1)
+    layout = serializers.ChoiceField(
+        choices=LAYOUT_CHOICES,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Layout variant of every banner; left out: each variant of a format gets a different one.",
+    )
 
 
 class GenerateView(APIView):
@@ -123,6 +130,7 @@ class GenerateView(APIView):
             image_mode=data["image_mode"],
             image_descriptions=data["image_descriptions"],
             variants=data["variants"],
+            layout=data["layout"],
         )
         return Response({"task_id": str(task.pk), "status": task.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -131,6 +139,7 @@ class BannerSerializer(serializers.ModelSerializer):
     format = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     png = serializers.SerializerMethodField()
     jpg = serializers.SerializerMethodField()
+    layout = serializers.SerializerMethodField(help_text="the layout variant (mlcore.variants)")
 
     class Meta:
         model = Banner
@@ -139,6 +148,7 @@ class BannerSerializer(serializers.ModelSerializer):
             "campaign",
             "format",
             "variant",
+            "layout",
             "png",
             "jpg",
             "spec",
@@ -154,6 +164,9 @@ class BannerSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_layout(self, banner: Banner) -> str:
+        return banner.spec.get("layout", "preset")
 
     def _file_url(self, banner: Banner, kind: str) -> str | None:
         if not getattr(banner, kind):
@@ -183,6 +196,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "formats",
             "image_mode",
             "variants",
+            "layout",
             "attempts",
             "timings",
             "created_at",

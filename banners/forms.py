@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from banners.imaging import ai_unavailable_reason
-from banners.models import PLATFORM_CHOICES, Format, ImageMode, Tone
+from banners.models import LAYOUT_CHOICES, PLATFORM_CHOICES, Format, ImageMode, Tone
 from catalog.models import Product
 
 
@@ -34,6 +34,11 @@ class GenerateForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. a yellow taxi"}),
     )
     variants = forms.IntegerField(min_value=1, max_value=settings.MAX_VARIANTS, initial=1)
+    layout = forms.ChoiceField(
+        choices=[("", "a different layout per variant"), *LAYOUT_CHOICES],
+        required=False,
+        help_text="A layout a format does not have (side by side on 728×90) falls back to one it has.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +58,7 @@ class TextsForm(forms.Form):
 
     def __init__(self, *args, banner, **kwargs):
         super().__init__(*args, **kwargs)
-        for slot in banner.format.layout.text_slots:
+        for slot in banner.layout.text_slots:
             self.fields[slot.key] = forms.CharField(
                 label=slot.key.replace("_", " "),
                 max_length=slot.max_chars,

@@ -4,62 +4,30 @@ from __future__ import annotations
 
 import logging
 
-import django_rq
 from django.conf import settings
-from rq import Callback, Queue, Retry
 
-from banners import services
+from banners import ai, services
 from banners.pipeline import PipelineError
+from banners.queues import (  # noqa: F401  (enqueue_task and job_id_for: the names callers know)
+    AI_STEPS,
+    MAX_RETRIES,
+    REDRAW_STEPS,
+    enqueue_redraw,
+    enqueue_regenerate,
+    enqueue_step,
+    enqueue_task,
+    job_id_for,
+)
 from mlcore.imagegen import ImageGenerationFailed, ModelNotConfigured
 
 log = logging.getLogger(__name__)
-MAX_RETRIES = 1  # a worker that dies mid-job gets one more try on another worker
-
-
-def job_id_for(*, task_id) -> str:
-    return f"task-{task_id}"
-
-
-def enqueue_task(*, task_id) -> None:
-    django_rq.get_queue("default").enqueue(
-        task_run,
-        str(task_id),
-        job_id=job_id_for(task_id=task_id),
-        meta={"task_id": str(task_id)},
-        job_timeout=settings.JOB_TIMEOUT,
-        retry=Retry(max=MAX_RETRIES),
-        on_failure=Callback(task_job_failed),
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
 
 
 def task_run(task_id: str) -> str:
     return services.task_run(task_id=task_id).status
 
 
-AI_STEPS = [("imagegen", "task_pictures"), ("segment", "task_cutouts"), ("default", "task_render")]
-
-
-def enqueue_step(queue: str, step: str, *, task_id) -> None:
-    """An AI-mode step of a task on its queue (plain RQ: the step before has committed its work)."""
-    timeout = settings.IMAGE_JOB_TIMEOUT if queue == "imagegen" else settings.JOB_TIMEOUT
-    Queue(queue, connection=django_rq.get_connection(queue)).enqueue(
-        f"banners.jobs.{step}",
-        str(task_id),
-        job_id=f"{step}-{task_id}",
-        meta={"task_id": str(task_id)},
-        job_timeout=timeout,
-        retry=Retry(max=MAX_RETRIES),
-        on_failure=Callback(task_job_failed),
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
-
-
 def _step(name: str, task_id: str) -> str:
-    from banners import ai
-
     getattr(ai, name)(task_id=task_id)
     names = [step for _, step in AI_STEPS]
     following = names.index(name) + 1
@@ -111,31 +79,11 @@ def record_failure(job, reason: str) -> None:
         services.task_fail(task_id=task_id, reason=reason)
 
 
-def enqueue_regenerate(*, banner_id: int, part: str, user_id: int) -> None:
-    django_rq.get_queue("default").enqueue(
-        banner_regenerate, banner_id, part, user_id, job_timeout=settings.JOB_TIMEOUT, result_ttl=600
-    )
-
-
 def banner_regenerate(banner_id: int, part: str, user_id: int) -> int:
     return services.banner_regenerate(banner_id=banner_id, part=part, user_id=user_id).pk
 
 
-REDRAW_STEPS = [("imagegen", "banner_redraw"), ("segment", "banner_recut"), ("default", "banner_picture_render")]
-
-
-def enqueue_redraw(*, banner_id: int, step: int = 0) -> None:
-    """A new AI picture for one banner, step by step on the queues of the AI chain."""
-    queue, name = REDRAW_STEPS[step]
-    timeout = settings.IMAGE_JOB_TIMEOUT if queue == "imagegen" else settings.JOB_TIMEOUT
-    Queue(queue, connection=django_rq.get_connection(queue)).enqueue(
-        f"banners.jobs.{name}", banner_id, job_timeout=timeout, result_ttl=600, failure_ttl=7 * 24 * 3600
-    )
-
-
 def _redraw_step(name: str, banner_id: int) -> int:
-    from banners import ai
-
     getattr(ai, name)(banner_id=banner_id)
     step = [n for _, n in REDRAW_STEPS].index(name) + 1
     if step < len(REDRAW_STEPS):

@@ -10,8 +10,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from mlcore.layout import PLATFORMS, Layout, LayoutError, parse_layout
+from mlcore.variants import LABELS, PRESET, layout_variant
 
 PLATFORM_CHOICES = [(p, "X" if p == "x" else p.capitalize()) for p in PLATFORMS]
+
+
+LAYOUT_CHOICES = [(name, label) for name, label in LABELS.items()]
 
 
 class Tone(models.TextChoices):
@@ -110,6 +114,12 @@ class GenerationTask(models.Model):
     image_mode = models.CharField(max_length=10, choices=ImageMode, default=ImageMode.BANK)
     image_descriptions = models.JSONField(default=dict, blank=True)
     variants = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(4)])
+    layout = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=LAYOUT_CHOICES,
+        help_text="Layout variant of every banner; empty: each variant of a format gets a different one.",
+    )
     style = models.ForeignKey(
         "catalog.StyleAdapter",
         null=True,
@@ -185,6 +195,16 @@ class Banner(models.Model):
 
     def __str__(self) -> str:
         return f"Banner {self.pk} — {self.format.slug}"
+
+    @property
+    def layout(self) -> Layout:
+        """The format arranged as the layout variant the banner's spec names (mlcore.variants)."""
+        kit = self.campaign.product.brand_kit
+        return layout_variant(self.format.layout, self.spec.get("layout", PRESET), logo=bool(kit and kit.logo))
+
+    @property
+    def layout_label(self) -> str:
+        return LABELS.get(self.spec.get("layout", PRESET), self.spec.get("layout", ""))
 
 
 class FeedbackEvent(models.Model):

@@ -156,20 +156,31 @@ def spec_images(spec: dict) -> dict[str, Image.Image]:
             path = (root / ref).resolve()
             if root not in path.parents or not path.is_file():
                 raise PipelineError(f"elements[{index}].src: no media file {ref}")
-            with Image.open(path) as image:
-                image.load()
-                images[element["src"]] = image
+            images[element["src"]] = renderer.open_picture(path)
     return images
 
 
+def brand_logo(product) -> tuple[str, Image.Image] | None:
+    """The brand kit's logo as (spec src, picture), or None (no kit, no logo, or a file that is gone:
+    the banner is then made without it and the log says why)."""
+    kit = getattr(product, "brand_kit", None)
+    if kit is None or not kit.logo:
+        return None
+    try:
+        return f"media:{kit.logo.name}", renderer.open_picture(kit.logo.path)
+    except (OSError, ValueError) as error:
+        log.warning("brand kit %s: logo %s cannot be drawn, banners go without it: %s", kit.pk, kit.logo.name, error)
+        return None
+
+
 def fit_texts(
-    *, layout: Layout, texts: dict[str, str], pictures: dict, palette: list[str], shorten
+    *, layout: Layout, texts: dict[str, str], pictures: dict, palette: list[str], shorten, logo=None
 ) -> tuple[composer.ComposeResult, dict[str, str]]:
     """Compose; texts that do not fit even at their minimum size are shortened and composed again.
 
     `shorten(slots)` returns new texts for the given slots (with tighter `max_chars`).
     """
-    result = composer.compose(layout, texts, pictures, palette=palette)
+    result = composer.compose(layout, texts, pictures, palette=palette, logo=logo)
     for _ in range(MAX_FIT_ROUNDS):
         if not result.overflow:
             return result, texts
@@ -179,7 +190,7 @@ def fit_texts(
             if slot.key in result.overflow
         ]
         texts = {**texts, **shorten(tighter)}
-        result = composer.compose(layout, texts, pictures, palette=palette)
+        result = composer.compose(layout, texts, pictures, palette=palette, logo=logo)
     if result.overflow:
         raise PipelineError(str(composer.TextDoesNotFit(result.overflow)))
     return result, texts
@@ -219,6 +230,7 @@ def stage_render(
     texts: dict[str, str],
     picture: PictureChoice | None,
     palette: list[str],
+    logo: tuple[str, Image.Image] | None = None,
 ) -> tuple[composer.ComposeResult, dict[str, str], Image.Image]:
     pictures = {}
     if picture is not None and layout.image_slots:
@@ -233,9 +245,13 @@ def stage_render(
             return {slot.key: truncate_words(texts[slot.key], slot.max_chars) for slot in slots}
         return copywriting.texts_write(brief=brief_for(campaign), slots=slots).texts
 
-    result, texts = fit_texts(layout=layout, texts=texts, pictures=pictures, palette=palette, shorten=shorten)
+    result, texts = fit_texts(
+        layout=layout, texts=texts, pictures=pictures, palette=palette, shorten=shorten, logo=logo
+    )
     images = {src: image for src, image in pictures.values()}
-    return result, texts, renderer.render(result.spec, images)
+    if logo is not None:
+        images[logo[0]] = logo[1]
+    return result, texts, renderer.render(result.spec, images, underlay=result.underlay)
 
 
 def banner_files_save(*, banner: Banner, image: Image.Image, jpg_quality: int = 90) -> None:

@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from banners import copywriting, pipeline
+from banners import ai, copywriting, imaging, pipeline, queues
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
+from banners.rendering import banner_layout, banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import Product
 from mlcore.copy import truncate_words
 from mlcore.layout import LayoutError, parse_layout
@@ -73,10 +74,9 @@ def generation_start(
     image_mode: str = ImageMode.BANK,
     image_descriptions: dict[str, str] | None = None,
     variants: int = 1,
+    layout: str = "",
 ) -> GenerationTask:
     """Create the task row and enqueue its job; returns at once. Picture descriptions are screened."""
-    from banners import imaging, jobs
-
     if image_mode == ImageMode.AI:
         reason = imaging.ai_unavailable_reason()
         if reason:
@@ -89,15 +89,16 @@ def generation_start(
         image_mode=image_mode,
         image_descriptions=image_descriptions or {},
         variants=variants,
+        layout=layout,
         created_by=user,
         progress={"step": "queued", "percent": 0},
     )
-    task.job_id = jobs.job_id_for(task_id=task.pk)
+    task.job_id = queues.job_id_for(task_id=task.pk)
     task.full_clean()
     with transaction.atomic():
         task.save()
         task.formats.set(formats)
-        jobs.enqueue_task(task_id=task.pk)  # django-rq enqueues when the transaction commits
+        queues.enqueue_task(task_id=task.pk)  # django-rq enqueues when the transaction commits
     return task
 
 
@@ -110,14 +111,10 @@ def _banner_seed(task: GenerationTask, fmt: Format, variant: int) -> int:
     return zlib.crc32(f"{task.pk}:{fmt.slug}:{variant}".encode())
 
 
-def brand_palette(campaign: Campaign) -> list[str]:
-    brand = campaign.product.brand_kit
-    return list(brand.colors) if brand else []
-
-
 def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tuple[Banner, dict[str, float]]:
     campaign = task.campaign
-    layout = fmt.layout
+    logo = pipeline.brand_logo(campaign.product)
+    layout = layout_choose(fmt=fmt, offer=campaign.offer, variant=variant, requested=task.layout, logo=logo is not None)
     seed = _banner_seed(task, fmt, variant)
     timings: dict[str, float] = {}
 
@@ -137,7 +134,12 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
     started = time.perf_counter()
     step("render")
     result, texts, image = pipeline.stage_render(
-        campaign=campaign, layout=layout, texts=copy.texts, picture=picture, palette=brand_palette(campaign)
+        campaign=campaign,
+        layout=layout,
+        texts=copy.texts,
+        picture=picture,
+        palette=brand_palette(campaign),
+        logo=logo,
     )
     banner = Banner(
         task=task,
@@ -150,7 +152,7 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         seed=seed,
         image_source=ImageMode.BANK,
         bank_image=picture.bank_image if picture else None,
-        quality=result.report,
+        quality=quality_of(result.report, copy.stats),
         copy_stats={**copy.stats, "writer": copy.writer},
         # "regenerate picture" searches again with the description; `skipped` says why there is no picture
         picture_info={"description": description, "seed": seed, **picture_info},
@@ -200,14 +202,12 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
 
 def _ai_start(task: GenerationTask, work: list) -> GenerationTask:
     """AI mode: texts now, then the picture, cut-out and render jobs on their own queues."""
-    from banners import ai, imaging, jobs
-
     reason = imaging.ai_unavailable_reason()
     if reason:
         return task_fail(task_id=task.pk, reason=reason)
     ai.task_texts(task=task, work=work)
-    queue, step = jobs.AI_STEPS[0]
-    jobs.enqueue_step(queue, step, task_id=task.pk)
+    queue, step = queues.AI_STEPS[0]
+    queues.enqueue_step(queue, step, task_id=task.pk)
     return task
 
 
@@ -246,14 +246,6 @@ def banner_decide(*, banner: Banner, approval: str, user) -> Banner:
 # -- editing, resizing and free-standing specs -------------------------------------------------
 
 
-def _picture_of(banner: Banner) -> pipeline.PictureChoice | None:
-    image_elements = [e for e in banner.spec.get("elements", []) if e["type"] == "image"]
-    if not image_elements:
-        return None
-    src = image_elements[0]["src"]
-    return pipeline.PictureChoice(src=src, image=pipeline.spec_images(banner.spec)[src], bank_image=banner.bank_image)
-
-
 def _texts_check(*, layout, texts: dict) -> dict[str, str]:
     if not isinstance(texts, dict) or not texts:
         raise ValidationError({"texts": "texts: give an object {slot: text}"})
@@ -283,27 +275,9 @@ def edit_distance(generated: dict[str, str], final: dict[str, str]) -> int:
     )
 
 
-def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
-    """Compose and render the banner again with these texts and its own picture; no generation."""
-    layout = banner.format.layout
-    try:
-        result, texts, image = pipeline.stage_render(
-            campaign=banner.campaign if shorten else None,
-            layout=layout,
-            texts=texts,
-            picture=_picture_of(banner),
-            palette=brand_palette(banner.campaign),
-        )
-    except pipeline.PipelineError as error:
-        raise ValidationError({"texts": f"texts: {error}; shorten it"}) from None
-    banner.texts, banner.spec, banner.quality = texts, result.spec, result.report
-    pipeline.banner_files_save(banner=banner, image=image)
-    return banner
-
-
 def banner_texts_edit(*, banner: Banner, texts: dict, user) -> Banner:
     """A marketer's text edit: checked, screened, re-rendered at once, logged with its edit distance."""
-    layout = banner.format.layout
+    layout = banner_layout(banner)
     edited = {**banner.texts, **_texts_check(layout=layout, texts=texts)}
     copywriting.safety_check(fields={f"texts.{k}": v for k, v in edited.items()}, user=user, banner=banner)
     layout_slots = {s.key for s in layout.text_slots}
@@ -322,15 +296,19 @@ def banner_texts_edit(*, banner: Banner, texts: dict, user) -> Banner:
 
 
 def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
-    """The same offer, texts and picture re-composed for another format ("one offer → every format")."""
-    layout = fmt.layout
+    """The same offer, texts and picture re-composed for another format ("one offer → every format"), in
+    the same layout variant when the format has it."""
+    logo = pipeline.brand_logo(banner.campaign.product) is not None
+    layout = layout_choose(
+        fmt=fmt, offer=banner.campaign.offer, variant=banner.variant, requested=banner.spec.get("layout", ""), logo=logo
+    )
     slots = {slot.key: slot for slot in layout.text_slots}
     texts = {}
     for slot in layout.text_slots:
         same = banner.texts.get(slot.key) or next(
             (
                 banner.texts[k]
-                for k, s in banner.format.layout.text_slots_by_key().items()
+                for k, s in banner_layout(banner).text_slots_by_key().items()
                 if s.purpose == slot.purpose and banner.texts.get(k)
             ),
             "",
@@ -346,7 +324,8 @@ def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
         bank_image=banner.bank_image,
         copy_stats={**banner.copy_stats, "resized_from": banner.pk},
     )
-    resized.spec = {"elements": [e for e in banner.spec.get("elements", []) if e["type"] == "image"]}
+    pictures = [e for e in banner.spec.get("elements", []) if e["type"] == "image" and e.get("role") != "logo"]
+    resized.spec = {"elements": pictures, "layout": layout.variant}
     resized.save()
     banner_rerender(banner=resized, texts=texts, shorten=True)
     resized.generated_texts = resized.texts
@@ -362,7 +341,8 @@ def design_create(
     from mlcore.copy import CopyBrief
 
     copywriting.safety_check(fields={"prompt": prompt}, user=user)
-    layout = fmt.layout
+    logo = pipeline.brand_logo(product) if product else None
+    layout = layout_choose(fmt=fmt, offer=prompt, variant=1, logo=logo is not None)
     brief = CopyBrief(
         product=product.name if product else "",
         description=product.description if product else "",
@@ -387,6 +367,7 @@ def design_create(
         pictures=pictures,
         palette=palette,
         shorten=lambda slots: copywriting.texts_write(brief=brief, slots=slots).texts,
+        logo=logo,
     )
     return result.spec
 
@@ -420,7 +401,7 @@ def feedback_record(*, banner: Banner, kind: str, user, payload: dict | None = N
 def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) -> Banner:
     """New texts (another variant) or a new bank picture (another seed) for one banner; on a worker."""
     banner = Banner.objects.select_related("campaign__product__brand_kit", "format").get(pk=banner_id)
-    layout = banner.format.layout
+    layout = banner_layout(banner)
     if part == "text":
         variant = banner.copy_stats.get("regenerations", 0) + banner.variant + 1
         copy = pipeline.stage_texts(campaign=banner.campaign, layout=layout, variant=variant)
@@ -445,8 +426,10 @@ def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) 
             texts=banner.texts,
             picture=picture,
             palette=brand_palette(banner.campaign),
+            logo=pipeline.brand_logo(banner.campaign.product),
         )
-        banner.texts, banner.spec, banner.quality = texts, result.spec, result.report
+        banner.texts, banner.spec = texts, result.spec
+        banner.quality = quality_of(result.report, banner.copy_stats)
         banner.bank_image = picture.bank_image if picture else None
         pipeline.banner_files_save(banner=banner, image=image)
     banner.save()
@@ -455,8 +438,6 @@ def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) 
 
 def banner_regenerate_start(*, banner: Banner, part: str, user) -> None:
     """Log the re-roll and queue it; the page and the API poll the banner for the new version."""
-    from banners import jobs
-
     if part not in ("text", "image"):
         raise ValidationError({"part": "part: text or image"})
     kind = FeedbackEvent.Kind.REGENERATE_TEXT if part == "text" else FeedbackEvent.Kind.REGENERATE_IMAGE
@@ -464,6 +445,6 @@ def banner_regenerate_start(*, banner: Banner, part: str, user) -> None:
         banner=banner, kind=kind, user=user, payload={"previous_texts": banner.texts, "previous_seed": banner.seed}
     )
     if part == "image" and banner.image_source == ImageMode.AI:
-        jobs.enqueue_redraw(banner_id=banner.pk)  # a new AI picture: GPU → cut-out → render
+        queues.enqueue_redraw(banner_id=banner.pk)  # a new AI picture: GPU → cut-out → render
     else:
-        jobs.enqueue_regenerate(banner_id=banner.pk, part=part, user_id=user.pk)
+        queues.enqueue_regenerate(banner_id=banner.pk, part=part, user_id=user.pk)

@@ -59,6 +59,7 @@ def generate(request):
                 image_mode=data["image_mode"],
                 image_descriptions=descriptions,
                 variants=data["variants"],
+                layout=data["layout"],
             )
         except copywriting.UnsafeInput as error:
             field = "offer" if error.field == "offer" else "picture_description"

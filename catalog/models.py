@@ -21,6 +21,34 @@ def validate_hex_colors(value: object) -> None:
             raise ValidationError(f"Colour {index + 1} ({color!r}) is not like #1a2b3c.")
 
 
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+
+
+def validate_logo(file) -> None:
+    """A logo that the renderer can draw: a raster picture Pillow opens, or an SVG resvg draws."""
+    from pathlib import Path
+
+    suffix = Path(file.name).suffix.lower()
+    if suffix not in LOGO_TYPES:
+        raise ValidationError(f"A logo is a PNG, JPG, WebP or SVG file, not {suffix or 'a file without a type'}.")
+    data = file.read()
+    file.seek(0)
+    try:
+        if suffix == ".svg":
+            import resvg_py
+
+            resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), skip_system_fonts=True)
+        else:
+            import io
+
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+    except Exception as error:  # any decoder error means the file cannot be drawn
+        raise ValidationError(f"The logo could not be read: {error}.") from None
+
+
 class BrandKit(models.Model):
     """Colours, fonts and logo a product's banners must use."""
 
@@ -32,7 +60,12 @@ class BrandKit(models.Model):
     )
     heading_font = models.CharField(max_length=60, default="Montserrat")
     body_font = models.CharField(max_length=60, default="Inter")
-    logo = models.ImageField(upload_to="brand/", blank=True)
+    logo = models.FileField(
+        upload_to="brand/",
+        blank=True,
+        validators=[validate_logo],
+        help_text="PNG, JPG, WebP or SVG; drawn on every banner of the brand's products.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -12,6 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
@@ -25,10 +26,19 @@ MAX_SIDE = 6000
 
 
 def brand_kit_upsert(
-    *, name: str, colors: list[str], heading_font: str = "Montserrat", body_font: str = "Inter"
+    *,
+    name: str,
+    colors: list[str],
+    heading_font: str = "Montserrat",
+    body_font: str = "Inter",
+    logo: Path | None = None,
 ) -> BrandKit:
+    """Create or update a brand kit; `logo` is stored only when the kit has none (a designer's upload
+    stays)."""
     kit = BrandKit.objects.filter(name=name).first() or BrandKit(name=name)
     kit.colors, kit.heading_font, kit.body_font = colors, heading_font, body_font
+    if logo is not None and not kit.logo:
+        kit.logo.save(logo.name, ContentFile(logo.read_bytes()), save=False)
     kit.full_clean()
     kit.save()
     return kit

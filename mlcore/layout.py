@@ -54,6 +54,7 @@ class TextSlot:
     ai_filled: bool = True
     default_text: str = ""
     line_height: float = 1.15
+    valign: str = "top"  # "middle" centres the lines in the box (set by mlcore.variants for a strip)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ class Layout:
     background: Background
     text_slots: tuple[TextSlot, ...]
     image_slots: tuple[ImageSlot, ...] = field(default_factory=tuple)
+    # Set by mlcore.variants: the arrangement's name, the brand logo's box, a picture under the whole
+    # canvas (texts then sit on a scrim), and where text and logo may go (a story's safe zone).
+    variant: str = ""
+    logo_box: Box | None = None
+    full_bleed: bool = False
+    safe_area: Box | None = None
 
     def text_slots_by_key(self) -> dict[str, TextSlot]:
         return {slot.key: slot for slot in self.text_slots}

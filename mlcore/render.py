@@ -181,21 +181,48 @@ def _draw_text(canvas: Image.Image, element: dict) -> None:
 # -- the whole spec -----------------------------------------------------------------------------
 
 
+def _draw_shape(canvas: Image.Image, element: dict) -> None:
+    """A filled rectangle (rounded by `radius`) or ellipse, `opacity` from 0 to 1, drawn 2x and scaled
+    down for smooth edges where it is round."""
+    w, h = element["width"], element["height"]
+    alpha = round(255 * float(element.get("opacity", 1)))
+    fill = (*hex_to_rgb(element["fill"]), alpha)
+    radius = min(int(element.get("radius", 0)), w // 2, h // 2)
+    round_edges = element["shape"] == "ellipse" or radius > 0
+    scale = 2 if round_edges and max(w, h) <= 400 else 1  # a large shape's curve is smooth enough at 1x
+    layer = Image.new("RGBA", (w * scale, h * scale), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    box = (0, 0, w * scale - 1, h * scale - 1)
+    if element["shape"] == "ellipse":
+        draw.ellipse(box, fill=fill)
+    elif radius:
+        draw.rounded_rectangle(box, radius=radius * scale, fill=fill)
+    else:
+        draw.rectangle(box, fill=fill)
+    if scale > 1:
+        layer = layer.resize((w, h), Image.BILINEAR)
+    canvas.paste(layer, (element["x"], element["y"]), layer)
+
+
 def render_underlay(spec: dict, images: dict[str, Image.Image]) -> Image.Image:
-    """Everything but the glyphs: background, pictures and their shadows, text plates (RGB)."""
+    """Everything but the glyphs: background, then pictures (with their shadows) and shapes in the
+    spec's order, then text plates (RGB)."""
     underlay = Image.fromarray(background_pixels(spec["width"], spec["height"], spec["background"]))
     for element in spec["elements"]:
         if element["type"] == "image" and element["src"] in images:
             _draw_picture(underlay, images[element["src"]], element)
+        elif element["type"] == "shape":
+            _draw_shape(underlay, element)
     for element in spec["elements"]:
         if element["type"] == "text" and element.get("plate"):
             _draw_plate(underlay, element)
     return underlay
 
 
-def render(spec: dict, images: dict[str, Image.Image]) -> Image.Image:
-    """Pixels of a spec; `images` maps each image element's src to its picture."""
-    canvas = render_underlay(spec, images)
+def render(spec: dict, images: dict[str, Image.Image], underlay: Image.Image | None = None) -> Image.Image:
+    """Pixels of a spec; `images` maps each image element's src to its picture. `underlay` is this
+    spec's render_underlay when the caller has it already (compose draws it to measure contrast)."""
+    canvas = underlay.copy() if underlay is not None else render_underlay(spec, images)
     for element in spec["elements"]:
         if element["type"] == "text" and element["text"].strip():
             _draw_text(canvas, element)
@@ -215,6 +242,31 @@ def text_contrasts(
         ratio = contrast_against(element["color"], underlay[y : y + h, x : x + w])
         found.append((element.get("slot", ""), ratio, required_contrast(element["fontSize"])))
     return found
+
+
+def open_picture(path) -> Image.Image:
+    """A picture file as a loaded PIL image. SVG (a logo) is drawn by resvg, 1024 px on its longer
+    side, its text with the shipped fonts only (the same pixels on every machine)."""
+    from pathlib import Path
+
+    from mlcore.fonts import KNOWN_FONTS, font_file
+
+    path = Path(path)
+    if path.suffix.lower() in (".svg", ".svgz"):
+        import resvg_py
+
+        options = {
+            "svg_path": str(path),
+            "skip_system_fonts": True,
+            "font_files": [str(font_file(f)) for f in KNOWN_FONTS],
+        }
+        probe = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(**options))))
+        data = resvg_py.svg_to_bytes(**options, zoom=1024 / max(probe.size))
+        image = Image.open(io.BytesIO(bytes(data)))
+    else:
+        image = Image.open(path)
+    image.load()
+    return image
 
 
 def encode(image: Image.Image, fmt: str = "png", quality: int = 90) -> bytes:

@@ -16,6 +16,9 @@ MIN_SIDE, MAX_SIDE = 16, 4096
 _COLOR = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _COLOR_ALPHA = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 SRC = re.compile(r"^bank:\d+$|^media:[\w./-]+$")
+TEXT_ROLES = ("headline", "subheadline", "body", "cta", "legal", "badge")
+IMAGE_ROLES = ("picture", "logo")
+SHAPES = ("rect", "ellipse")
 
 # Common sans-serif web fonts a seed-000 client may name, drawn with the shipped font closest in
 # kind. Serif and display faces have no stand-in here and stay refused.
@@ -78,6 +81,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "align": {"enum": ["left", "center", "right"]},
                             "lineHeight": {"type": "number", "minimum": 0.8, "maximum": 2},
                             "plate": {"type": "string", "pattern": _COLOR_ALPHA.pattern},
+                            "role": {"enum": list(TEXT_ROLES)},
                         },
                     },
                     {
@@ -96,6 +100,24 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "width": {"type": "integer", "minimum": 1},
                             "height": {"type": "integer", "minimum": 1},
                             "shadow": {"type": "boolean"},
+                            "role": {"enum": list(IMAGE_ROLES), "description": "logo: the brand's logo"},
+                        },
+                    },
+                    {
+                        "type": "object",
+                        "required": ["type", "shape", "x", "y", "width", "height", "fill"],
+                        "description": "a filled shape drawn in element order: a button, a badge, a scrim",
+                        "properties": {
+                            "type": {"enum": ["shape"]},
+                            "shape": {"enum": list(SHAPES)},
+                            "role": {"type": "string", "maxLength": 40},
+                            "x": {"type": "integer"},
+                            "y": {"type": "integer"},
+                            "width": {"type": "integer", "minimum": 1},
+                            "height": {"type": "integer", "minimum": 1},
+                            "fill": COLOR_SCHEMA,
+                            "radius": {"type": "integer", "minimum": 0},
+                            "opacity": {"type": "number", "minimum": 0, "maximum": 1},
                         },
                     },
                 ]
@@ -171,12 +193,30 @@ def _text(element: dict, path: str, width: int, height: int) -> None:
         raise SpecError(f"{path}lineHeight", "must be a number from 0.8 to 2")
     if "plate" in element:
         _color(element["plate"], f"{path}plate", alpha=True)
+    if element.get("role", "body") not in TEXT_ROLES:
+        raise SpecError(f"{path}role", f"must be one of {', '.join(TEXT_ROLES)}")
 
 
 def _image(element: dict, path: str, width: int, height: int) -> None:
     _box(element, path, width, height)
     if not isinstance(element.get("src"), str) or not SRC.match(element["src"]):
         raise SpecError(f"{path}src", "must be bank:<picture id> or media:<path>")
+    if element.get("role", "picture") not in IMAGE_ROLES:
+        raise SpecError(f"{path}role", f"must be one of {', '.join(IMAGE_ROLES)}")
+
+
+def _shape(element: dict, path: str, width: int, height: int) -> None:
+    _box(element, path, width, height)
+    if element.get("shape") not in SHAPES:
+        raise SpecError(f"{path}shape", f"must be one of {', '.join(SHAPES)}")
+    element["fill"] = _color(element.get("fill"), f"{path}fill")
+    _int(element, "radius", path, 0, max(width, height), required=False)
+    opacity = element.get("opacity", 1)
+    if isinstance(opacity, bool) or not isinstance(opacity, int | float) or not 0 <= opacity <= 1:
+        raise SpecError(f"{path}opacity", "must be a number from 0 to 1")
+    role = element.get("role", "")
+    if not isinstance(role, str) or len(role) > 40:
+        raise SpecError(f"{path}role", "must be a short text (button, badge, scrim)")
 
 
 def _background(spec: dict) -> dict:
@@ -221,6 +261,8 @@ def validate_spec(spec: Any) -> dict:
             _text(element, path, spec["width"], spec["height"])
         elif kind == "image":
             _image(element, path, spec["width"], spec["height"])
+        elif kind == "shape":
+            _shape(element, path, spec["width"], spec["height"])
         else:
-            raise SpecError(f"{path}type", "must be text or image")
+            raise SpecError(f"{path}type", "must be text, image or shape")
     return spec

@@ -42,7 +42,8 @@ def test_design_returns_a_spec_that_render_turns_into_the_same_size(api, in_proc
     assert spec.status_code == 200, spec.json()
     body = spec.json()
     assert (body["width"], body["height"]) == (1080, 1080)
-    assert {e["type"] for e in body["elements"]} == {"text", "image"}
+    assert {e["type"] for e in body["elements"]} == {"text", "image", "shape"}
+    assert any(e.get("role") == "button" for e in body["elements"])  # the call to action is a button
     png = api.post("/api/v1/render", body, format="json")
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
     assert _image(png).size == (1080, 1080)

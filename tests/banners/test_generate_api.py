@@ -60,7 +60,8 @@ def test_banner_is_generated_end_to_end_by_a_real_worker(campaign, marketer, run
         assert png.status_code == 200
         assert png["Content-Type"] == "image/png"
         sizes[banner["format"]] = Image.open(io.BytesIO(b"".join(png.streaming_content))).size
-        assert {e["type"] for e in banner["spec"]["elements"]} == {"text", "image"}
+        assert {e["type"] for e in banner["spec"]["elements"]} == {"text", "image", "shape"}
+        assert banner["layout"] == banner["spec"]["layout"] and 0 <= banner["quality"]["score"] <= 100
         assert banner["texts"]["headline"]
         assert banner["bank_image"] == image.pk
     assert sizes == {"square": (1080, 1080), "display-728x90": (728, 90)}

@@ -1,5 +1,6 @@
-"""Compose and render: every preset with short and long offers in English and Russian keeps boxes
-apart and inside the canvas, and its text readable on the rendered pixels."""
+"""Compose and render: every preset, in every layout variant and with a logo, with short and long
+offers in English and Russian keeps texts apart and inside the canvas (and a story's safe zone), its
+text readable on the rendered pixels, its call to action on a button."""
 
 import copy
 import json
@@ -12,8 +13,9 @@ from banners.pipeline import fit_texts
 from mlcore.compose import compose, fit_text
 from mlcore.copy import CopyBrief, truncate_words, write_template
 from mlcore.layout import boxes_overlap, parse_layout
-from mlcore.render import encode, render, text_contrasts
+from mlcore.render import contrast_ratio, encode, hex_to_rgb, render, text_contrasts
 from mlcore.spec import SpecError, validate_spec
+from mlcore.variants import layout_variant, variants_for
 from tests.factories import FORMATS_DIR, preset
 
 PRESETS = sorted(p.stem for p in FORMATS_DIR.glob("*.json"))
@@ -28,8 +30,8 @@ OFFERS = {
 PICTURE = Image.open(FORMATS_DIR.parent.parent / "catalog/demo_bank/images/1f695.webp")
 
 
-def _compose(slug: str, offer: str, palette=("#ffc800", "#1d1d1b")):
-    layout = parse_layout(preset(slug))
+def _compose(slug: str, offer: str, palette=("#ffc800", "#1d1d1b"), variant: str = "preset", logo=None):
+    layout = layout_variant(parse_layout(preset(slug)), variant, logo=logo is not None)
     brief = CopyBrief(
         product="SwiftRide",
         description="A city taxi. Cars in five minutes.",
@@ -48,22 +50,42 @@ def _compose(slug: str, offer: str, palette=("#ffc800", "#1d1d1b")):
         pictures=pictures,
         palette=list(palette),
         shorten=lambda slots: {s.key: truncate_words(texts[s.key], s.max_chars) for s in slots},
+        logo=logo,
     )
     return layout, result
 
 
+LOGO = Image.new("RGBA", (400, 100), (29, 29, 27, 255))  # a dark wordmark: needs a plate on dark banners
+CASES = [(slug, variant) for slug in PRESETS for variant in ("preset", *variants_for(parse_layout(preset(slug))))]
+
+
 @pytest.mark.parametrize("offer", OFFERS)
-@pytest.mark.parametrize("slug", PRESETS)
-def test_layout_never_overlaps_stays_inside_and_reads_well(slug, offer):
-    layout, result = _compose(slug, OFFERS[offer])
+@pytest.mark.parametrize(("slug", "variant"), CASES)
+def test_layout_never_overlaps_stays_inside_and_reads_well(slug, variant, offer):
+    layout, result = _compose(slug, OFFERS[offer], variant=variant, logo=("media:logo.png", LOGO))
     elements = result.spec["elements"]
+    texts = [e for e in elements if e["type"] == "text"]
     boxes = [(e["x"], e["y"], e["width"], e["height"]) for e in elements]
-    assert not any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    # texts never touch each other; a text touches a picture only on a surface of its own (button,
+    # badge, scrim), which the report checks
+    assert not any(boxes_overlap(_box(a), _box(b)) for i, a in enumerate(texts) for b in texts[i + 1 :])
     assert all(x >= 0 and y >= 0 and x + w <= layout.width and y + h <= layout.height for x, y, w, h in boxes)
     assert result.report["overlaps"] == 0 and result.report["text_outside_box"] == 0
-    for slot, ratio, need in text_contrasts(result.spec, {"bank:1": PICTURE}):
+    assert result.report["outside_safe_zone"] == 0
+    images = {"bank:1": PICTURE, "media:logo.png": LOGO}
+    for slot, ratio, need in text_contrasts(result.spec, images):
         assert ratio >= need, (slot, ratio, need)
-    assert {e["slot"] for e in elements if e["type"] == "text"} == {s.key for s in layout.text_slots}
+    written = {s.key for s in layout.text_slots if s.purpose != "badge"}
+    assert {e["slot"] for e in texts} - {"badge"} == written
+    cta = next(e for e in texts if e["role"] == "cta")
+    button = next(e for e in elements if e.get("role") == "button")
+    assert button["x"] <= cta["x"] and cta["x"] + cta["width"] <= button["x"] + button["width"]
+    assert contrast_ratio(hex_to_rgb(cta["color"]), hex_to_rgb(button["fill"])) >= 4.5
+    assert result.report["logo"] and result.report["button"]
+
+
+def _box(element):
+    return element["x"], element["y"], element["width"], element["height"]
 
 
 def test_low_contrast_brand_colour_is_replaced_or_plated():
@@ -76,7 +98,7 @@ def test_low_contrast_brand_colour_is_replaced_or_plated():
     )
     for slot, ratio, need in text_contrasts(result.spec):
         assert ratio >= need, slot
-    headline = next(e for e in result.spec["elements"] if e["slot"] == "headline")
+    headline = next(e for e in result.spec["elements"] if e.get("slot") == "headline")
     assert headline["color"] != "#808080"
 
 
@@ -108,6 +130,8 @@ def test_render_is_deterministic_and_spec_round_trips():
     first = encode(render(spec, {"bank:1": PICTURE}))
     second = encode(render(copy.deepcopy(spec), {"bank:1": PICTURE}))
     assert first == second
+    reused = encode(render(spec, {"bank:1": PICTURE}, underlay=result.underlay))  # as the pipeline renders
+    assert reused == first
     assert Image.open(__import__("io").BytesIO(first)).size == (1080, 1080)
 
 

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         ]
         products = []
         for item in json.loads((base / "catalog/demo/products.json").read_text()):
-            kit = brand_kit_upsert(**item["brand_kit"])
+            logo = base / "catalog/demo/logos" / f"{item['slug']}.svg"
+            kit = brand_kit_upsert(**item["brand_kit"], logo=logo if logo.exists() else None)
             products.append(
                 product_upsert(
                     slug=item["slug"],

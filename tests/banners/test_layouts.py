@@ -1,0 +1,75 @@
+"""Banners made through the service: a layout per variant (or the one asked for), the brand's logo,
+the CTA on a button, the quality score on the card and in the API."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+
+from banners.models import Banner
+from banners.services import banner_resize, banner_texts_edit, generation_start, task_run
+from catalog.models import validate_logo
+from tests.factories import bank_image_make, campaign_make, format_make, product_make
+
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60"><rect width="60" height="60" rx="14" '
+    'fill="#ffc800"/><text x="70" y="44" font-family="Montserrat" font-size="36">Swift</text></svg>'
+)
+
+
+@pytest.fixture
+def branded(marketer, settings):
+    settings.EMBED_IN_PROCESS = True
+    product = product_make()
+    product.brand_kit.logo.save("swift.svg", ContentFile(LOGO_SVG.encode()), save=True)
+    bank_image_make()
+    return campaign_make(marketer, product, offer="Rides 20% off this weekend with code CITY20")
+
+
+def _make(campaign, user, slugs, **options):
+    task = generation_start(campaign=campaign, formats=[format_make(s) for s in slugs], user=user, **options)
+    task_run(task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == "completed", task.error
+    return list(Banner.objects.filter(task=task).order_by("format__slug", "variant"))
+
+
+def test_three_variants_are_three_layouts_with_logo_and_button(branded, marketer):
+    banners = _make(branded, marketer, ["square", "display-728x90"], variants=3)
+    for slug in ("square", "display-728x90"):
+        layouts = [b.spec["layout"] for b in banners if b.format.slug == slug]
+        assert len(set(layouts)) == 3, layouts
+    for banner in banners:
+        roles = {e.get("role") for e in banner.spec["elements"]}
+        assert {"logo", "button", "cta"} <= roles, (banner.format.slug, banner.spec["layout"], roles)
+        assert banner.quality["score"] >= 70 and not banner.quality["flagged"], banner.quality
+        assert banner.quality["overlaps"] == 0 and banner.quality["contrast_ok"]
+
+
+def test_the_layout_the_marketer_asks_for_is_kept_through_edits_and_resizes(branded, marketer):
+    banner = _make(branded, marketer, ["square"], layout="side-by-side")[0]
+    assert banner.spec["layout"] == "side-by-side"
+    banner_texts_edit(banner=banner, texts={"headline": "Cheaper rides"}, user=marketer)
+    banner.refresh_from_db()
+    assert banner.spec["layout"] == "side-by-side" and banner.texts["headline"] == "Cheaper rides"
+    resized = banner_resize(banner=banner, fmt=format_make("display-728x90"), user=marketer)
+    assert resized.spec["layout"] in ("picture-left", "picture-right", "badge", "picture-middle")  # its own kind
+    assert any(e.get("role") == "logo" for e in resized.spec["elements"])
+
+
+def test_the_card_and_admin_show_the_quality_score_and_the_layout(branded, marketer, designer, client):
+    banner = _make(branded, marketer, ["square"])[0]
+    client.force_login(marketer)
+    page = client.get(f"/tasks/{banner.task_id}/").content.decode()
+    assert f"quality {banner.quality['score']}" in page and banner.layout_label in page
+    Banner.objects.filter(pk=banner.pk).update(quality={**banner.quality, "score": 40, "flagged": True,
+                                                        "reasons": ["low contrast: cta"]})  # fmt: skip
+    client.force_login(designer)
+    listing = client.get("/admin/banners/banner/").content.decode()
+    assert "40 ⚑" in listing and "low contrast: cta" in listing
+
+
+def test_a_logo_must_be_a_picture_the_renderer_can_draw():
+    for name, data in [("logo.gif", b"GIF89a"), ("logo.svg", b"<svg"), ("logo.png", b"not a png")]:
+        with pytest.raises(ValidationError):
+            validate_logo(ContentFile(data, name=name))
+    validate_logo(ContentFile(LOGO_SVG.encode(), name="logo.svg"))

@@ -1,0 +1,127 @@
+"""Layout variants, shapes in the spec, buttons and badges that read, logos, the quality score."""
+
+import pytest
+from PIL import Image
+
+from banners.quality import quality_score
+from mlcore.compose import compose, surface_colors
+from mlcore.layout import parse_layout
+from mlcore.render import contrast_ratio, hex_to_rgb, open_picture, render
+from mlcore.spec import SpecError, validate_spec
+from mlcore.variants import VARIANTS, canvas_kind, layout_variant, main_figure, variant_for, variants_for
+from tests.factories import FORMATS_DIR, minimal_spec, preset
+
+PRESETS = sorted(p.stem for p in FORMATS_DIR.glob("*.json"))
+
+
+@pytest.mark.parametrize("slug", PRESETS)
+def test_three_banners_at_once_are_three_different_layouts(slug):
+    layout = parse_layout(preset(slug))
+    for figure in (True, False):
+        names = [variant_for(layout, index, figure=figure) for index in (1, 2, 3)]
+        assert len(set(names)) == 3, names
+        arranged = [layout_variant(layout, name) for name in names]
+        shapes = {
+            (v.text_slots[0].box, v.image_slots[0].box, v.full_bleed, any(s.purpose == "badge" for s in v.text_slots))
+            for v in arranged
+        }
+        assert len(shapes) == 3  # not three names for one arrangement
+
+
+def test_the_badge_layout_only_for_an_offer_with_a_figure():
+    layout = parse_layout(preset("square"))
+    assert "badge" in variants_for(layout, figure=True) and "badge" not in variants_for(layout, figure=False)
+    assert main_figure("Second cappuccino free") == ""
+    assert main_figure("Скидка 20% на такси, поездка от 199 ₽") == "20%"
+    assert main_figure("Headphones now $199") == "$199"
+
+
+def test_strip_and_tower_have_layouts_of_their_own():
+    assert canvas_kind(728, 90) == "strip" and canvas_kind(160, 600) == "tower"
+    assert set(VARIANTS["strip"]).isdisjoint({"side-by-side", "full-bleed"})
+    strip = layout_variant(parse_layout(preset("display-728x90")), "picture-right")
+    assert strip.image_slots[0].box[0] > strip.text_slots[0].box[0]  # the picture on the right
+
+
+def test_a_badge_carries_the_figure_on_a_disc_that_reads():
+    layout = layout_variant(parse_layout(preset("square")), "badge")
+    texts = {"headline": "Rides for less", "subheadline": "Every weekend", "cta": "Book now", "badge": "−20%"}
+    picture = Image.new("RGBA", (200, 200), (40, 120, 220, 255))
+    spec = compose(layout, texts, {"hero": ("bank:1", picture)}, palette=["#ffc800", "#d62828"]).spec
+    badge = next(e for e in spec["elements"] if e.get("role") == "badge")
+    text = next(e for e in spec["elements"] if e.get("slot") == "badge")
+    assert badge["shape"] == "ellipse" and badge["fill"] == "#d62828"  # the second brand colour
+    assert contrast_ratio(hex_to_rgb(text["color"]), hex_to_rgb(badge["fill"])) >= 4.5
+    words = compose(layout, {**texts, "badge": "SwiftRide"}, {"hero": ("bank:1", picture)}).spec
+    assert not any(e.get("role") == "badge" for e in words["elements"])  # no figure, no badge
+
+
+def test_a_brand_colour_that_fails_contrast_is_shaded_and_said():
+    fill, text, note = surface_colors("#787878")  # mid grey: neither white nor ink reaches 4.5:1
+    assert contrast_ratio(hex_to_rgb(text), hex_to_rgb(fill)) >= 4.5 and fill != "#787878"
+    assert "shade" in note
+    layout = parse_layout(preset("square"))
+    result = compose(layout, {"headline": "Hi", "cta": "Go now"}, {}, palette=["#787878"])
+    button = next(e for e in result.spec["elements"] if e.get("role") == "button")
+    assert button["fill"] == fill and any("cta" in fix for fix in result.report["fixes"])
+
+
+def test_a_logo_that_disappears_on_the_background_gets_a_plate():
+    dark_logo = Image.new("RGBA", (300, 100), (29, 29, 27, 255))
+    light_logo = Image.new("RGBA", (300, 100), (255, 255, 255, 255))
+    layout = layout_variant(parse_layout(preset("square")), "picture-below", logo=True)  # dark background
+    dark = compose(layout, {"headline": "Hi"}, {}, logo=("media:a.png", dark_logo)).spec["elements"]
+    light = compose(layout, {"headline": "Hi"}, {}, logo=("media:b.png", light_logo)).spec["elements"]
+    assert [e["fill"] for e in dark if e.get("role") == "logo-plate"] == ["#ffffff"]
+    assert not any(e.get("role") == "logo-plate" for e in light)
+    logo = next(e for e in dark if e.get("role") == "logo")
+    assert (logo["x"], logo["y"]) >= layout.logo_box[:2]
+
+
+def test_an_svg_logo_is_drawn_with_the_shipped_fonts(tmp_path):
+    path = tmp_path / "logo.svg"
+    path.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="50"><rect width="50" height="50" fill="#e30613"/>'
+        '<text x="60" y="38" font-family="Montserrat" font-size="32">Acme</text></svg>'
+    )
+    image = open_picture(path)
+    assert max(image.size) == 1024 and image.getpixel((10, 10))[:3] == (227, 6, 19)
+    assert image.convert("L").crop((300, 0, 1024, 256)).getextrema()[0] < 60  # the word was drawn
+
+
+def test_shapes_in_a_spec_validate_and_render_in_order():
+    spec = minimal_spec()
+    spec["elements"].insert(0, {"type": "shape", "shape": "rect", "x": 0, "y": 0, "width": 540, "height": 1080,
+                                "fill": "#ff0000", "radius": 0, "opacity": 1})  # fmt: skip
+    validate_spec(spec)
+    image = render(spec, {})
+    assert image.getpixel((10, 1000)) == (255, 0, 0) and image.getpixel((1000, 1000)) != (255, 0, 0)
+    for change, path in [
+        ({"shape": "star"}, "elements[0].shape"),
+        ({"fill": "red"}, "elements[0].fill"),
+        ({"opacity": 2}, "elements[0].opacity"),
+        ({"width": 5000}, "elements[0].width"),
+    ]:
+        with pytest.raises(SpecError) as error:
+            validate_spec({**spec, "elements": [{**spec["elements"][0], **change}]})
+        assert error.value.path == path
+    with pytest.raises(SpecError) as error:
+        validate_spec({**spec, "elements": [{**spec["elements"][1], "role": "hero"}]})
+    assert error.value.path == "elements[0].role"
+
+
+def test_a_seed_000_spec_without_the_new_fields_renders_as_before():
+    spec = minimal_spec()
+    assert not any("role" in e for e in spec["elements"])
+    image = render(validate_spec(spec), {})
+    assert image.size == (spec["width"], spec["height"])
+
+
+def test_quality_score_counts_measured_problems_and_flags_with_reasons(settings):
+    settings.QUALITY_MIN_SCORE = 70
+    clean = {"overlaps": 0, "boxes_outside_canvas": 0, "text_outside_box": 0, "low_contrast": [],
+             "picture_coverage": 0.3}  # fmt: skip
+    assert quality_score(clean) == {"score": 100, "flagged": False, "reasons": []}
+    bad = quality_score({**clean, "overlaps": 1, "low_contrast": ["cta"]}, facts_dropped=["CITY20"])
+    assert bad["score"] == 40 and bad["flagged"]
+    assert any("overlap" in r for r in bad["reasons"]) and "fact left out: CITY20" in bad["reasons"]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from banners import copywriting, imaging, pipeline
 from banners.models import Banner, GenerationTask
-from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
+from banners.rendering import banner_rerender, brand_background, brand_palette, layout_choose, quality_of
 from catalog.models import BankImage, StyleAdapter
 from mlcore import imagegen, imageprompt
 
@@ -40,7 +40,14 @@ def task_texts(*, task: GenerationTask, work: list) -> None:
     logo = pipeline.brand_logo(task.campaign.product) is not None
     for index, (fmt, variant) in enumerate(work):
         _progress(task, "texts", int(25 * index / max(len(work), 1)))
-        layout = layout_choose(fmt=fmt, offer=task.campaign.offer, variant=variant, requested=task.layout, logo=logo)
+        layout = layout_choose(
+            fmt=fmt,
+            offer=task.campaign.offer,
+            variant=variant,
+            requested=task.layout,
+            logo=logo,
+            background=brand_background(task.campaign.product),
+        )
         copy = pipeline.stage_texts(campaign=task.campaign, layout=layout, variant=variant)
         Banner.objects.create(
             spec={"layout": layout.variant},

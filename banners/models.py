@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from mlcore.layout import PLATFORMS, Layout, LayoutError, parse_layout
-from mlcore.variants import LABELS, PRESET, layout_variant
+from mlcore.variants import LABELS, PRESET, branded, layout_variant
 
 PLATFORM_CHOICES = [(p, "X" if p == "x" else p.capitalize()) for p in PLATFORMS]
 
@@ -200,7 +200,8 @@ class Banner(models.Model):
     def layout(self) -> Layout:
         """The format arranged as the layout variant the banner's spec names (mlcore.variants)."""
         kit = self.campaign.product.brand_kit
-        return layout_variant(self.format.layout, self.spec.get("layout", PRESET), logo=bool(kit and kit.logo))
+        layout = layout_variant(self.format.layout, self.spec.get("layout", PRESET), logo=bool(kit and kit.logo))
+        return branded(layout, kit.theme()[0] if kit else None)
 
     @property
     def layout_label(self) -> str:

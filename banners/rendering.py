@@ -10,17 +10,24 @@ from django.core.exceptions import ValidationError
 from banners import pipeline
 from banners.models import Banner, Campaign, Format
 from banners.quality import quality_score
-from mlcore.variants import PRESET, layout_variant, main_figure, variant_for, variants_for
+from mlcore.variants import PRESET, branded, layout_variant, main_figure, variant_for, variants_for
 
 
-def layout_choose(*, fmt: Format, offer: str, variant: int, requested: str = "", logo: bool = False):
+def layout_choose(
+    *, fmt: Format, offer: str, variant: int, requested: str = "", logo: bool = False, background: str | None = None
+):
     """The layout of banner number `variant`: the one the marketer asked for when the format has it,
     else each variant its own (three banners at once, three layouts); the badge one only for an
-    offer with a figure to carry."""
+    offer with a figure to carry; on the brand's background when it has one."""
     figure = bool(main_figure(offer))
     names = variants_for(fmt.layout, figure=figure)
     name = requested if requested in (*names, PRESET) else variant_for(fmt.layout, variant, figure=figure)
-    return layout_variant(fmt.layout, name, logo=logo)
+    return branded(layout_variant(fmt.layout, name, logo=logo), background)
+
+
+def brand_background(product) -> str | None:
+    kit = getattr(product, "brand_kit", None)
+    return kit.theme()[0] if kit else None
 
 
 def banner_layout(banner: Banner):
@@ -34,8 +41,9 @@ def quality_of(report: dict, copy_stats: dict | None = None) -> dict:
 
 
 def brand_palette(campaign: Campaign) -> list[str]:
+    """The brand's colours for texts and buttons: accent, text, the rest (BrandKit.theme)."""
     brand = campaign.product.brand_kit
-    return list(brand.colors) if brand else []
+    return brand.theme()[1] if brand else []
 
 
 def picture_of(banner: Banner) -> pipeline.PictureChoice | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from banners import ai, copywriting, imaging, pipeline, queues
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
-from banners.rendering import banner_layout, banner_rerender, brand_palette, layout_choose, quality_of
+from banners.rendering import banner_layout, banner_rerender, brand_background, brand_palette, layout_choose, quality_of
 from catalog.models import Product
 from mlcore.copy import truncate_words
 from mlcore.layout import LayoutError, parse_layout
@@ -114,7 +114,14 @@ def _banner_seed(task: GenerationTask, fmt: Format, variant: int) -> int:
 def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tuple[Banner, dict[str, float]]:
     campaign = task.campaign
     logo = pipeline.brand_logo(campaign.product)
-    layout = layout_choose(fmt=fmt, offer=campaign.offer, variant=variant, requested=task.layout, logo=logo is not None)
+    layout = layout_choose(
+        fmt=fmt,
+        offer=campaign.offer,
+        variant=variant,
+        requested=task.layout,
+        logo=logo is not None,
+        background=brand_background(campaign.product),
+    )
     seed = _banner_seed(task, fmt, variant)
     timings: dict[str, float] = {}
 
@@ -300,7 +307,12 @@ def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
     the same layout variant when the format has it."""
     logo = pipeline.brand_logo(banner.campaign.product) is not None
     layout = layout_choose(
-        fmt=fmt, offer=banner.campaign.offer, variant=banner.variant, requested=banner.spec.get("layout", ""), logo=logo
+        fmt=fmt,
+        offer=banner.campaign.offer,
+        variant=banner.variant,
+        requested=banner.spec.get("layout", ""),
+        logo=logo,
+        background=brand_background(banner.campaign.product),
     )
     slots = {slot.key: slot for slot in layout.text_slots}
     texts = {}
@@ -342,7 +354,13 @@ def design_create(
 
     copywriting.safety_check(fields={"prompt": prompt}, user=user)
     logo = pipeline.brand_logo(product) if product else None
-    layout = layout_choose(fmt=fmt, offer=prompt, variant=1, logo=logo is not None)
+    layout = layout_choose(
+        fmt=fmt,
+        offer=prompt,
+        variant=1,
+        logo=logo is not None,
+        background=brand_background(product) if product else None,
+    )
     brief = CopyBrief(
         product=product.name if product else "",
         description=product.description if product else "",
@@ -360,7 +378,7 @@ def design_create(
     )
     picture, _ = pipeline.picture_choose(query=query, seed=seed)
     pictures = {layout.image_slots[0].key: (picture.src, picture.image)} if picture and layout.image_slots else {}
-    palette = request.get("colors") or (list(product.brand_kit.colors) if product and product.brand_kit else [])
+    palette = request.get("colors") or (product.brand_kit.theme()[1] if product and product.brand_kit else [])
     result, _ = pipeline.fit_texts(
         layout=layout,
         texts=copy.texts,

@@ -21,7 +21,7 @@ def thumbnail(file_field, size: int = 96) -> str:
 
 @admin.register(BrandKit)
 class BrandKitAdmin(admin.ModelAdmin):
-    list_display = ["name", "swatches", "heading_font", "body_font"]
+    list_display = ["name", "swatches", "background_color", "accent_color", "heading_font", "body_font", "logo"]
     search_fields = ["name"]
 
     @admin.display(description="colours")

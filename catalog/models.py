@@ -58,6 +58,13 @@ class BrandKit(models.Model):
         validators=[validate_hex_colors],
         help_text='Brand colours, most important first, e.g. ["#e30613", "#1d1d1b", "#ffffff"].',
     )
+    background_color = models.CharField(
+        max_length=7, blank=True, help_text="Banner background, e.g. #1d1d1b; empty: the darkest brand colour."
+    )
+    accent_color = models.CharField(
+        max_length=7, blank=True, help_text="Buttons and headlines; empty: the first colour that stands out."
+    )
+    text_color = models.CharField(max_length=7, blank=True, help_text="Body text; empty: the colour that reads best.")
     heading_font = models.CharField(max_length=60, default="Montserrat")
     body_font = models.CharField(max_length=60, default="Inter")
     logo = models.FileField(
@@ -69,6 +76,25 @@ class BrandKit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        for field in ("background_color", "accent_color", "text_color"):
+            value = getattr(self, field)
+            if value and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+                raise ValidationError({field: f"{value!r} is not a colour like #1a2b3c."})
+
+    def theme(self) -> tuple[str | None, list[str]]:
+        """(background or None for the format's own, palette: accent, text, then the other colours)."""
+        from mlcore.render import hex_to_rgb, relative_luminance
+
+        colors = [c.lower() for c in self.colors]
+        background = self.background_color.lower() or next(
+            (c for c in sorted(colors, key=lambda c: relative_luminance(hex_to_rgb(c))) if
+             relative_luminance(hex_to_rgb(c)) < 0.12), None
+        )  # fmt: skip
+        first = [c.lower() for c in (self.accent_color, self.text_color) if c]
+        palette = list(dict.fromkeys(first + [c for c in colors if c != background]))
+        return background, palette
 
 
 class Product(models.Model):

@@ -32,11 +32,15 @@ def brand_kit_upsert(
     heading_font: str = "Montserrat",
     body_font: str = "Inter",
     logo: Path | None = None,
+    background_color: str = "",
+    accent_color: str = "",
+    text_color: str = "",
 ) -> BrandKit:
     """Create or update a brand kit; `logo` is stored only when the kit has none (a designer's upload
     stays)."""
     kit = BrandKit.objects.filter(name=name).first() or BrandKit(name=name)
     kit.colors, kit.heading_font, kit.body_font = colors, heading_font, body_font
+    kit.background_color, kit.accent_color, kit.text_color = background_color, accent_color, text_color
     if logo is not None and not kit.logo:
         kit.logo.save(logo.name, ContentFile(logo.read_bytes()), save=False)
     kit.full_clean()

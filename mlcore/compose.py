@@ -177,7 +177,11 @@ def compose(
         src, picture = pictures[slot.key]
         x, y, w, h = fit_picture(trim_margin(picture), slot)
         if layout.full_bleed:  # the picture as large as the canvas allows, on the side away from the text
-            if layout.width > layout.height:
+            if _cut_out(picture):  # an object on transparency: smaller, in the corner, less of it under the scrim
+                w, h = round(0.78 * w), round(0.78 * h)
+                x = layout.width - w
+                y = layout.height - h
+            elif layout.width > layout.height:
                 x = layout.width - w
             else:
                 y = layout.height - h
@@ -342,6 +346,13 @@ def _logo_plate(
     x1, y1 = min(canvas[0], x + w + pad), min(canvas[1], y + h + pad)
     return {"type": "shape", "shape": "rect", "role": "logo-plate", "x": x0, "y": y0, "width": x1 - x0,
             "height": y1 - y0, "fill": fill, "radius": pad}  # fmt: skip
+
+
+def _cut_out(picture: Image.Image) -> bool:
+    """An object cut out of its background (transparent margins), not a photo that fills its frame."""
+    if picture.mode not in ("RGBA", "LA", "PA"):
+        return False
+    return int(np.asarray(picture.getchannel("A"))[::8, ::8].min()) < 250
 
 
 def _on_corner(slot: TextSlot, picture: dict, area: tuple[int, int, int, int]) -> TextSlot:

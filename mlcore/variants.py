@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from mlcore.layout import Box, ImageSlot, Layout, TextSlot
+from mlcore.layout import Background, Box, ImageSlot, Layout, TextSlot
 
 PRESET = "preset"
 VARIANTS = {
@@ -82,6 +82,16 @@ def safe_area(width: int, height: int) -> Box:
         top, bottom = round(STORY_TOP * height), round((1 - STORY_BOTTOM) * height)
         return (0, top, width, bottom - top)
     return (0, 0, width, height)
+
+
+def branded(layout: Layout, background: str | None) -> Layout:
+    """The layout on the brand's background: a gentle gradient from the colour to a shade 10 % lighter
+    (None keeps the format's own background)."""
+    if not background:
+        return layout
+    rgb = [int(background[i : i + 2], 16) for i in (1, 3, 5)]
+    lighter = "#" + "".join(f"{round(c + (255 - c) * 0.1):02x}" for c in rgb)
+    return dataclasses.replace(layout, background=Background("gradient", (background.lower(), lighter), 90.0))
 
 
 def layout_variant(layout: Layout, name: str, *, logo: bool = False) -> Layout:

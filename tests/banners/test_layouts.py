@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 
 from banners.models import Banner
 from banners.services import banner_resize, banner_texts_edit, generation_start, task_run
-from catalog.models import validate_logo
+from catalog.models import BrandKit, validate_logo
 from tests.factories import bank_image_make, campaign_make, format_make, product_make
 
 LOGO_SVG = (
@@ -66,6 +66,23 @@ def test_the_card_and_admin_show_the_quality_score_and_the_layout(branded, marke
     client.force_login(designer)
     listing = client.get("/admin/banners/banner/").content.decode()
     assert "40 ⚑" in listing and "low contrast: cta" in listing
+
+
+def test_banners_wear_the_brand_background_and_accent(branded, marketer):
+    banner = _make(branded, marketer, ["square"])[0]
+    assert banner.spec["background"]["colors"][0] == "#1d1d1b"  # the kit's dark colour
+    button = next(e for e in banner.spec["elements"] if e.get("role") == "button")
+    assert button["fill"] == "#ffc800"  # its accent
+    kit = branded.product.brand_kit
+    kit.background_color, kit.accent_color = "#0b6e4f", "#ffffff"
+    kit.full_clean()
+    kit.save()
+    assert kit.theme() == ("#0b6e4f", ["#ffffff", "#ffc800", "#1d1d1b"])
+    light = BrandKit(name="light", colors=["#3a86ff", "#ffffff", "#ff006e"])
+    assert light.theme()[0] is None  # no dark colour: the format's own background
+    kit.text_color = "blue"
+    with pytest.raises(ValidationError):
+        kit.full_clean()
 
 
 def test_a_logo_must_be_a_picture_the_renderer_can_draw():

@@ -108,6 +108,8 @@ def test_sampling_is_seeded_and_stays_in_the_top_10(db, demo_bank, encode):
     assert bank_sample(hits, seed=7) == bank_sample(hits, seed=7)
     assert set(draws) <= top10
     assert len(set(draws)) >= 2
+    best = sum(draw == hits[0].image_id for draw in draws)
+    assert best >= max(sum(draw == hit.image_id for draw in draws) for hit in hits[5:10])  # the best most often
 
 
 def test_flagged_and_rejected_pictures_are_never_found(db, demo_bank, encode):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from banners import copywriting, imaging, pipeline
 from banners.models import Banner, GenerationTask
-from banners.rendering import banner_rerender, brand_background, brand_palette, layout_choose, quality_of
+from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import BankImage, StyleAdapter
 from mlcore import imagegen, imageprompt
 
@@ -46,7 +46,7 @@ def task_texts(*, task: GenerationTask, work: list) -> None:
             variant=variant,
             requested=task.layout,
             logo=logo,
-            background=brand_background(task.campaign.product),
+            kit=task.campaign.product.brand_kit,
         )
         copy = pipeline.stage_texts(campaign=task.campaign, layout=layout, variant=variant)
         Banner.objects.create(
@@ -197,11 +197,22 @@ def task_render(*, task_id) -> GenerationTask:
                 image=pipeline.picture_open(banner.bank_image.file),
                 bank_image=banner.bank_image,
             )
+        layout = banner.layout
+        more, more_info = pipeline.stage_more_pictures(  # the AI picture fills the first slot, the bank the rest
+            campaign=task.campaign,
+            layout=layout,
+            seed=banner.seed,
+            descriptions=task.image_descriptions or {},
+            first=picture,
+        )
+        if more_info:
+            banner.picture_info = {**banner.picture_info, "slots": more_info}
         result, texts, image = pipeline.stage_render(
             campaign=task.campaign,
-            layout=banner.layout,
+            layout=layout,
             texts=banner.texts,
             picture=picture,
+            more_pictures=more,
             palette=brand_palette(task.campaign),
             logo=logo,
         )

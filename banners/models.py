@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from mlcore.layout import PLATFORMS, Layout, LayoutError, parse_layout
-from mlcore.variants import LABELS, PRESET, branded, layout_variant
+from mlcore.variants import LABELS, PRESET, layout_variant
 
 PLATFORM_CHOICES = [(p, "X" if p == "x" else p.capitalize()) for p in PLATFORMS]
 
@@ -201,7 +201,7 @@ class Banner(models.Model):
         """The format arranged as the layout variant the banner's spec names (mlcore.variants)."""
         kit = self.campaign.product.brand_kit
         layout = layout_variant(self.format.layout, self.spec.get("layout", PRESET), logo=bool(kit and kit.logo))
-        return branded(layout, kit.theme()[0] if kit else None)
+        return kit.dress(layout) if kit else layout
 
     @property
     def layout_label(self) -> str:

@@ -69,12 +69,36 @@ def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywrit
     return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
 
 
-def stage_picture(*, campaign: Campaign, seed: int, description: str = "") -> tuple[PictureChoice | None, dict]:
+def stage_picture(
+    *, campaign: Campaign, seed: int, description: str = "", exclude: frozenset[int] = frozenset()
+) -> tuple[PictureChoice | None, dict]:
     product = campaign.product
     query = search_query(
         product=product.name, description=product.description, offer=campaign.offer, slot_description=description
     )
-    return picture_choose(query=query, seed=seed)
+    return picture_choose(query=query, seed=seed, exclude=exclude)
+
+
+def stage_more_pictures(
+    *, campaign: Campaign, layout: Layout, seed: int, descriptions: dict[str, str], first: PictureChoice | None
+) -> tuple[dict[str, PictureChoice], dict[str, dict]]:
+    """Pictures for the picture slots after the first (a format has up to five), each searched with
+    its own description (else the offer's subject), never the same bank picture twice on a banner."""
+    taken = {first.bank_image.pk} if first is not None and first.bank_image is not None else set()
+    chosen, infos = {}, {}
+    for index, slot in enumerate(layout.image_slots[1:], start=1):
+        picture, info = stage_picture(
+            campaign=campaign,
+            seed=seed + index,
+            description=descriptions.get(slot.key, ""),
+            exclude=frozenset(taken),
+        )
+        infos[slot.key] = {"description": descriptions.get(slot.key, ""), **info}
+        if picture is not None:
+            chosen[slot.key] = picture
+            if picture.bank_image is not None:
+                taken.add(picture.bank_image.pk)
+    return chosen, infos
 
 
 def search_query(*, product: str, description: str, offer: str, slot_description: str = "") -> PictureQuery:
@@ -103,14 +127,18 @@ def _llm_picture_description(client, product: str, description: str, offer: str)
     return describe_with_llm(client, product=product, description=description, offer=offer)
 
 
-def picture_choose(*, query: PictureQuery, seed: int) -> tuple[PictureChoice | None, dict]:
+def picture_choose(
+    *, query: PictureQuery, seed: int, exclude: frozenset[int] = frozenset()
+) -> tuple[PictureChoice | None, dict]:
     """A bank picture (two-stage search, seeded draw) and what to record about it. None when the bank
     is empty or no picture fits well enough (the info says why): a banner without a picture is better
     than one with a moose for coffee."""
-    found = bank_search(query=query, seed=seed)
+    found = bank_search(query=query, seed=seed, exclude=exclude)
     info = {"subject": query.subject, "search": query.description, "score": _rounded(found.best)}
     if found.chosen is None:  # nothing indexed yet: any approved, unflagged picture
-        candidates = list(BankImage.objects.searchable().order_by("pk").values_list("pk", flat=True))
+        candidates = list(
+            BankImage.objects.searchable().exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)
+        )
         if not candidates:
             return None, {**info, "skipped": "The picture bank has no approved pictures yet."}
         bank_image = BankImage.objects.get(pk=random.Random(seed).choice(candidates))
@@ -231,14 +259,18 @@ def stage_render(
     picture: PictureChoice | None,
     palette: list[str],
     logo: tuple[str, Image.Image] | None = None,
+    more_pictures: dict[str, PictureChoice] | None = None,
 ) -> tuple[composer.ComposeResult, dict[str, str], Image.Image]:
+    """Compose and draw; `picture` goes into the first picture slot, `more_pictures` into the others
+    by key. A slot left without a picture gets the brand's shape, which keeps the layout balanced."""
+    chosen = {**(more_pictures or {}), **({layout.image_slots[0].key: picture} if layout.image_slots else {})}
     pictures = {}
-    if picture is not None and layout.image_slots:
-        pictures = {layout.image_slots[0].key: (picture.src, picture.image)}
-    elif layout.image_slots:  # no picture fits: the brand's shape keeps the layout balanced
-        slot = layout.image_slots[0]
-        size = (slot.box[2] - 2 * slot.padding, slot.box[3] - 2 * slot.padding)
-        pictures = {slot.key: brand_shape(size=size, palette=palette, background=layout.background.colors[0])}
+    for slot in layout.image_slots:
+        if chosen.get(slot.key) is not None:
+            pictures[slot.key] = (chosen[slot.key].src, chosen[slot.key].image)
+        else:
+            size = (slot.box[2] - 2 * slot.padding, slot.box[3] - 2 * slot.padding)
+            pictures[slot.key] = brand_shape(size=size, palette=palette, background=layout.background.colors[0])
 
     def shorten(slots):
         if campaign is None:

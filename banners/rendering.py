@@ -10,24 +10,19 @@ from django.core.exceptions import ValidationError
 from banners import pipeline
 from banners.models import Banner, Campaign, Format
 from banners.quality import quality_score
-from mlcore.variants import PRESET, branded, layout_variant, main_figure, variant_for, variants_for
+from catalog.models import BankImage
+from mlcore.variants import PRESET, layout_variant, main_figure, variant_for, variants_for
 
 
-def layout_choose(
-    *, fmt: Format, offer: str, variant: int, requested: str = "", logo: bool = False, background: str | None = None
-):
+def layout_choose(*, fmt: Format, offer: str, variant: int, requested: str = "", logo: bool = False, kit=None):
     """The layout of banner number `variant`: the one the marketer asked for when the format has it,
     else each variant its own (three banners at once, three layouts); the badge one only for an
-    offer with a figure to carry; on the brand's background when it has one."""
+    offer with a figure to carry; in the brand kit's background and fonts when there is one."""
     figure = bool(main_figure(offer))
     names = variants_for(fmt.layout, figure=figure)
     name = requested if requested in (*names, PRESET) else variant_for(fmt.layout, variant, figure=figure)
-    return branded(layout_variant(fmt.layout, name, logo=logo), background)
-
-
-def brand_background(product) -> str | None:
-    kit = getattr(product, "brand_kit", None)
-    return kit.theme()[0] if kit else None
+    layout = layout_variant(fmt.layout, name, logo=logo)
+    return kit.dress(layout) if kit is not None else layout
 
 
 def banner_layout(banner: Banner):
@@ -46,23 +41,41 @@ def brand_palette(campaign: Campaign) -> list[str]:
     return brand.theme()[1] if brand else []
 
 
-def picture_of(banner: Banner) -> pipeline.PictureChoice | None:
-    image_elements = [e for e in banner.spec.get("elements", []) if e["type"] == "image" and e.get("role") != "logo"]
-    if not image_elements:
-        return None
-    src = image_elements[0]["src"]
-    return pipeline.PictureChoice(src=src, image=pipeline.spec_images(banner.spec)[src], bank_image=banner.bank_image)
+def pictures_of(banner: Banner) -> tuple[pipeline.PictureChoice | None, dict[str, pipeline.PictureChoice]]:
+    """The banner's own pictures: (the first slot's, the other slots' by key), from its spec."""
+    elements = [e for e in banner.spec.get("elements", []) if e["type"] == "image" and e.get("role") != "logo"]
+    if not elements:
+        return None, {}
+    images = pipeline.spec_images({"elements": elements})
+    first_key = elements[0].get("slot", "")
+    layout = banner.layout
+    if layout.image_slots and any(e.get("slot") == layout.image_slots[0].key for e in elements):
+        first_key = layout.image_slots[0].key
+    first, more = None, {}
+    for element in elements:
+        kind, _, ref = element["src"].partition(":")
+        bank_image = banner.bank_image if element.get("slot", "") == first_key else None
+        if bank_image is None and kind == "bank":
+            bank_image = BankImage.objects.filter(pk=int(ref)).first()
+        choice = pipeline.PictureChoice(src=element["src"], image=images[element["src"]], bank_image=bank_image)
+        if element.get("slot", "") == first_key and first is None:
+            first = choice
+        else:
+            more[element.get("slot", "")] = choice
+    return first, more
 
 
 def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
     """Compose and render the banner again with these texts and its own picture; no generation."""
     layout = banner_layout(banner)
+    first, more = pictures_of(banner)
     try:
         result, texts, image = pipeline.stage_render(
             campaign=banner.campaign if shorten else None,
             layout=layout,
             texts=texts,
-            picture=picture_of(banner),
+            picture=first,
+            more_pictures=more,
             palette=brand_palette(banner.campaign),
             logo=pipeline.brand_logo(banner.campaign.product),
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from banners import ai, copywriting, imaging, pipeline, queues
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
-from banners.rendering import banner_layout, banner_rerender, brand_background, brand_palette, layout_choose, quality_of
+from banners.rendering import banner_layout, banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import Product
 from mlcore.copy import truncate_words
 from mlcore.layout import LayoutError, parse_layout
@@ -120,7 +120,7 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         variant=variant,
         requested=task.layout,
         logo=logo is not None,
-        background=brand_background(campaign.product),
+        kit=campaign.product.brand_kit,
     )
     seed = _banner_seed(task, fmt, variant)
     timings: dict[str, float] = {}
@@ -136,6 +136,9 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
     first_slot = layout.image_slots[0].key if layout.image_slots else ""
     description = descriptions.get(first_slot) or next(iter(descriptions.values()), "")
     picture, picture_info = pipeline.stage_picture(campaign=campaign, seed=seed, description=description)
+    more, more_info = pipeline.stage_more_pictures(
+        campaign=campaign, layout=layout, seed=seed, descriptions=descriptions, first=picture
+    )
     timings["picture"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -145,6 +148,7 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         layout=layout,
         texts=copy.texts,
         picture=picture,
+        more_pictures=more,
         palette=brand_palette(campaign),
         logo=logo,
     )
@@ -162,7 +166,12 @@ def _banner_make(*, task: GenerationTask, fmt: Format, variant: int, step) -> tu
         quality=quality_of(result.report, copy.stats),
         copy_stats={**copy.stats, "writer": copy.writer},
         # "regenerate picture" searches again with the description; `skipped` says why there is no picture
-        picture_info={"description": description, "seed": seed, **picture_info},
+        picture_info={
+            "description": description,
+            "seed": seed,
+            **picture_info,
+            **({"slots": more_info} if more_info else {}),
+        },
     )
     banner.save()
     pipeline.banner_files_save(banner=banner, image=image)
@@ -312,7 +321,7 @@ def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
         variant=banner.variant,
         requested=banner.spec.get("layout", ""),
         logo=logo,
-        background=brand_background(banner.campaign.product),
+        kit=banner.campaign.product.brand_kit,
     )
     slots = {slot.key: slot for slot in layout.text_slots}
     texts = {}
@@ -359,7 +368,7 @@ def design_create(
         offer=prompt,
         variant=1,
         logo=logo is not None,
-        background=brand_background(product) if product else None,
+        kit=product.brand_kit if product else None,
     )
     brief = CopyBrief(
         product=product.name if product else "",
@@ -436,13 +445,23 @@ def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) 
         picture, picture_info = pipeline.stage_picture(
             campaign=banner.campaign, seed=banner.seed, description=banner.picture_info.get("description", "")
         )
-        kept = {key: value for key, value in banner.picture_info.items() if key != "skipped"}
-        banner.picture_info = {**kept, "seed": banner.seed, **picture_info}
+        descriptions = {key: info.get("description", "") for key, info in banner.picture_info.get("slots", {}).items()}
+        more, more_info = pipeline.stage_more_pictures(
+            campaign=banner.campaign, layout=layout, seed=banner.seed, descriptions=descriptions, first=picture
+        )
+        kept = {key: value for key, value in banner.picture_info.items() if key not in ("skipped", "slots")}
+        banner.picture_info = {
+            **kept,
+            "seed": banner.seed,
+            **picture_info,
+            **({"slots": more_info} if more_info else {}),
+        }
         result, texts, image = pipeline.stage_render(
             campaign=banner.campaign,
             layout=layout,
             texts=banner.texts,
             picture=picture,
+            more_pictures=more,
             palette=brand_palette(banner.campaign),
             logo=pipeline.brand_logo(banner.campaign.product),
         )

@@ -78,10 +78,21 @@ class BrandKit(models.Model):
         return self.name
 
     def clean(self) -> None:
+        from mlcore.fonts import KNOWN_FONTS
+
+        for field in ("heading_font", "body_font"):
+            if getattr(self, field) not in KNOWN_FONTS:
+                raise ValidationError({field: f"Choose one of the shipped fonts: {', '.join(KNOWN_FONTS)}."})
         for field in ("background_color", "accent_color", "text_color"):
             value = getattr(self, field)
             if value and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
                 raise ValidationError({field: f"{value!r} is not a colour like #1a2b3c."})
+
+    def dress(self, layout):
+        """A layout in this brand's background and fonts (mlcore.variants.branded)."""
+        from mlcore.variants import branded
+
+        return branded(layout, self.theme()[0], heading_font=self.heading_font, body_font=self.body_font)
 
     def theme(self) -> tuple[str | None, list[str]]:
         """(background or None for the format's own, palette: accent, text, then the other colours)."""

@@ -65,11 +65,18 @@ def texts_embed(texts: list[str]) -> np.ndarray:
 
 
 def bank_search(
-    *, product_text: str = "", description: str = "", query: PictureQuery | None = None, k: int = 10, seed: int = 0
+    *,
+    product_text: str = "",
+    description: str = "",
+    query: PictureQuery | None = None,
+    k: int = 10,
+    seed: int = 0,
+    exclude: frozenset[int] = frozenset(),
 ) -> BankSearch:
     """Two-stage search: stage 1 with the weighted mean of the query's texts (or the product text),
     stage 2 with its description. `fits` is False when even the best picture is less similar than
-    settings.BANK_MIN_SIMILARITY: a banner is better without it."""
+    settings.BANK_MIN_SIMILARITY: a banner is better without it. Pictures in `exclude` (already on
+    the banner) are not drawn again."""
     if query is None:
         query = PictureQuery(parts=((product_text, 1.0),), description=description.strip(), subject="")
     vectors = texts_embed(query.texts)
@@ -79,9 +86,10 @@ def bank_search(
     hits = bank_rank(
         product=product,
         description=vectors[parts] if query.description else None,
-        k=max(k, settings.BANK_SAMPLE_FROM),
+        k=max(k, settings.BANK_SAMPLE_FROM) + len(exclude),
         description_weight=query.description_weight,
     )
+    hits = [hit for hit in hits if hit.image_id not in exclude]
     fitting = [hit for hit in hits if hit.score >= min_fit()]
     chosen = bank_sample(fitting or hits, seed=seed)  # never draws an unfitting picture over a fitting one
     return BankSearch(hits=hits[:k], chosen=chosen, best=hits[0].score if hits else None)

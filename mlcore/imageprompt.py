@@ -11,7 +11,9 @@ from mlcore.copy import is_cyrillic
 from mlcore.llm import ChatClient, LLMUnavailable, extract_json
 
 WHITE_BACKGROUND = "isolated on a plain white background"
-NEGATIVE = "text, letters, watermark, logo, people, hands, blurry, low quality, cluttered background"
+# What no banner picture wants. People and hands are not in it: a marketer who describes a barista or a
+# family at the table gets them (the style adapter's captions decide the look).
+NEGATIVE = "text, letters, watermark, logo, blurry, low quality, deformed, cluttered background"
 
 
 def describe_with_llm(client: ChatClient, *, product: str, description: str, offer: str) -> str:
@@ -19,9 +21,9 @@ def describe_with_llm(client: ChatClient, *, product: str, description: str, off
         {
             "role": "system",
             "content": (
-                "You are an art director. Propose ONE object that would illustrate an advertising banner, as a "
-                "one-sentence English picture description (an object, its material and colour; no people, no text, "
-                'no logos). Answer with JSON only: {"description": "..."}'
+                "You are an art director. Propose what the picture of an advertising banner should show (the "
+                "product, a scene or people using it), as a one-sentence English picture description with "
+                'materials and colours; no text, no logos. Answer with JSON only: {"description": "..."}'
             ),
         },
         {"role": "user", "content": f"Product: {product}\nAbout: {description}\nOffer: {offer}"},
@@ -37,7 +39,8 @@ def restyle_with_llm(client: ChatClient, *, description: str, captions: Sequence
             "role": "system",
             "content": (
                 "Rewrite a picture description so that it reads like the captions below (same length, vocabulary "
-                "and style), in English, describing one object only. Answer with JSON only: "
+                "and style), in English, keeping everything it shows (objects, people, scene). Answer with JSON "
+                "only: "
                 '{"caption": "..."}\nCaptions:\n' + examples
             ),
         },

@@ -13,6 +13,7 @@ from typing import Any
 from mlcore.fonts import KNOWN_FONTS
 
 MIN_SIDE, MAX_SIDE = 16, 4096
+MAX_IMAGE_SLOTS = 5  # seed 003: formats have 0 to 5 picture slots
 PURPOSES = ("headline", "subheadline", "body", "cta", "legal", "badge")
 ALIGNS = ("left", "center", "right")
 PLATFORMS = ("instagram", "facebook", "linkedin", "x", "display")
@@ -213,6 +214,8 @@ def parse_layout(data: Any) -> Layout:
         raise LayoutError("text_slots", "must be a list with at least one slot")
     if not isinstance(raw_images, list):
         raise LayoutError("image_slots", "must be a list")
+    if len(raw_images) > MAX_IMAGE_SLOTS:
+        raise LayoutError("image_slots", f"at most {MAX_IMAGE_SLOTS} pictures per format, not {len(raw_images)}")
     text_slots = tuple(_text_slot(s, f"text_slots[{i}]", width, height) for i, s in enumerate(raw_text))
     image_slots = tuple(_image_slot(s, f"image_slots[{i}]", width, height) for i, s in enumerate(raw_images))
     seen: set[str] = set()

@@ -84,14 +84,25 @@ def safe_area(width: int, height: int) -> Box:
     return (0, 0, width, height)
 
 
-def branded(layout: Layout, background: str | None) -> Layout:
-    """The layout on the brand's background: a gentle gradient from the colour to a shade 10 % lighter
-    (None keeps the format's own background)."""
-    if not background:
-        return layout
-    rgb = [int(background[i : i + 2], 16) for i in (1, 3, 5)]
-    lighter = "#" + "".join(f"{round(c + (255 - c) * 0.1):02x}" for c in rgb)
-    return dataclasses.replace(layout, background=Background("gradient", (background.lower(), lighter), 90.0))
+HEADING_PURPOSES = ("headline", "cta", "badge")
+
+
+def branded(layout: Layout, background: str | None, *, heading_font: str = "", body_font: str = "") -> Layout:
+    """The layout in the brand's dress: on its background (a gentle gradient from the colour to a
+    shade 10 % lighter; None keeps the format's own), headline, button and badge in its heading font,
+    the other texts in its body font (empty or unknown fonts keep the format's)."""
+    from mlcore.fonts import KNOWN_FONTS
+
+    if background:
+        rgb = [int(background[i : i + 2], 16) for i in (1, 3, 5)]
+        lighter = "#" + "".join(f"{round(c + (255 - c) * 0.1):02x}" for c in rgb)
+        layout = dataclasses.replace(layout, background=Background("gradient", (background.lower(), lighter), 90.0))
+    fonts = {True: heading_font, False: body_font}
+    slots = tuple(
+        dataclasses.replace(slot, font=fonts[heading]) if fonts[heading] in KNOWN_FONTS else slot
+        for slot, heading in ((s, s.purpose in HEADING_PURPOSES) for s in layout.text_slots)
+    )
+    return dataclasses.replace(layout, text_slots=slots)
 
 
 def layout_variant(layout: Layout, name: str, *, logo: bool = False) -> Layout:
@@ -194,9 +205,17 @@ def _assemble(
         texts.append(_badge_slot(layout, badge))
     images = ()
     if layout.image_slots and picture is not None:
-        first = layout.image_slots[0]
-        padding = 0 if full_bleed else min(first.padding, max(0, min(picture[2], picture[3]) // 2 - 1))
-        images = (ImageSlot(key=first.key, box=picture, padding=padding),)
+        # several pictures share the picture's area; a full-bleed canvas holds the first one only
+        slots = layout.image_slots[:1] if full_bleed else layout.image_slots
+        boxes = _split(picture, len(slots), gap=0 if full_bleed else _margin(layout) // 2)
+        images = tuple(
+            ImageSlot(
+                key=slot.key,
+                box=box,
+                padding=0 if full_bleed else min(slot.padding, max(0, min(box[2], box[3]) // 2 - 1)),
+            )
+            for slot, box in zip(slots, boxes, strict=True)
+        )
     return dataclasses.replace(
         layout,
         text_slots=tuple(texts),
@@ -206,6 +225,20 @@ def _assemble(
         full_bleed=full_bleed,
         safe_area=safe_area(layout.width, layout.height),
     )
+
+
+def _split(box: Box, count: int, gap: int) -> list[Box]:
+    """`count` boxes filling `box`: side by side when it is wide, stacked when it is tall, and two
+    rows for four or five."""
+    x, y, w, h = box
+    if count <= 1:
+        return [box]
+    rows = 2 if count >= 4 else (count if h > w * 1.2 else 1)
+    columns = -(-count // rows)
+    cell_w, cell_h = (w - gap * (columns - 1)) // columns, (h - gap * (rows - 1)) // rows
+    cells = [(x + c * (cell_w + gap), y + r * (cell_h + gap), max(1, cell_w), max(1, cell_h))
+             for r in range(rows) for c in range(columns)]  # fmt: skip
+    return cells[:count]
 
 
 def _preset(layout: Layout, logo: bool) -> Layout:

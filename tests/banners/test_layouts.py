@@ -5,10 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from banners.models import Banner
-from banners.services import banner_resize, banner_texts_edit, generation_start, task_run
+from banners.models import Banner, Format
+from banners.services import banner_resize, banner_texts_edit, format_import, generation_start, task_run
 from catalog.models import BrandKit, validate_logo
-from tests.factories import bank_image_make, campaign_make, format_make, product_make
+from mlcore.layout import boxes_overlap
+from tests.factories import bank_image_make, campaign_make, format_make, preset, product_make
 
 LOGO_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60"><rect width="60" height="60" rx="14" '
@@ -26,7 +27,8 @@ def branded(marketer, settings):
 
 
 def _make(campaign, user, slugs, **options):
-    task = generation_start(campaign=campaign, formats=[format_make(s) for s in slugs], user=user, **options)
+    formats = [Format.objects.get(slug=s) if Format.objects.filter(slug=s).exists() else format_make(s) for s in slugs]
+    task = generation_start(campaign=campaign, formats=formats, user=user, **options)
     task_run(task_id=task.pk)
     task.refresh_from_db()
     assert task.status == "completed", task.error
@@ -80,7 +82,17 @@ def test_banners_wear_the_brand_background_and_accent(branded, marketer):
     assert kit.theme() == ("#0b6e4f", ["#ffffff", "#ffc800", "#1d1d1b"])
     light = BrandKit(name="light", colors=["#3a86ff", "#ffffff", "#ff006e"])
     assert light.theme()[0] is None  # no dark colour: the format's own background
+    kit.heading_font, kit.body_font = "Roboto", "Noto Sans"
+    kit.save()
+    banner_texts_edit(banner=banner, texts={"headline": "Cheaper rides"}, user=marketer)
+    banner.refresh_from_db()
+    fonts = {e["role"]: e["fontFamily"] for e in banner.spec["elements"] if e["type"] == "text"}
+    assert fonts["headline"] == fonts["cta"] == "Roboto" and fonts["subheadline"] == "Noto Sans"
+    assert banner.spec["background"]["colors"][0] == "#0b6e4f"
     kit.text_color = "blue"
+    with pytest.raises(ValidationError):
+        kit.full_clean()
+    kit.text_color, kit.heading_font = "", "Comic Sans"
     with pytest.raises(ValidationError):
         kit.full_clean()
 
@@ -90,3 +102,40 @@ def test_a_logo_must_be_a_picture_the_renderer_can_draw():
         with pytest.raises(ValidationError):
             validate_logo(ContentFile(data, name=name))
     validate_logo(ContentFile(LOGO_SVG.encode(), name="logo.svg"))
+
+
+def _format_with_pictures(count: int):
+    data = preset("square")
+    data["slug"], data["name"] = f"square-{count}", f"Square with {count} pictures"
+    data["image_slots"] = [
+        {"key": f"picture{i}", "box": [80 + 180 * i, 420, 170, 170], "padding": 8} for i in range(count)
+    ]
+    return format_import(data=data)
+
+
+def test_a_format_with_three_picture_slots_gets_three_pictures_each_searched_on_its_own(branded, marketer):
+    for name in ("blue box", "green box", "white box"):
+        bank_image_make(name)
+    fmt = _format_with_pictures(3)
+    descriptions = {"picture0": "a taxi", "picture1": "a phone with the app", "picture2": "an airport"}
+    task = generation_start(
+        campaign=branded, formats=[fmt], user=marketer, image_descriptions=descriptions, layout="picture-below"
+    )
+    task_run(task_id=task.pk)
+    banner = Banner.objects.get(task=task)
+    pictures = [e for e in banner.spec["elements"] if e.get("role") == "picture"]
+    assert [e["slot"] for e in pictures] == ["picture0", "picture1", "picture2"]
+    assert len({e["src"] for e in pictures}) == 3  # never the same picture twice on a banner
+    assert banner.picture_info["slots"]["picture2"]["description"] == "an airport"
+    boxes = [(e["x"], e["y"], e["width"], e["height"]) for e in pictures]
+    assert not any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    banner_texts_edit(banner=banner, texts={"headline": "Three ways to ride"}, user=marketer)
+    banner.refresh_from_db()
+    assert [e["src"] for e in banner.spec["elements"] if e.get("role") == "picture"] == [e["src"] for e in pictures]
+
+
+def test_a_format_without_pictures_works(branded, marketer):
+    fmt = _format_with_pictures(0)
+    banner = _make(branded, marketer, [fmt.slug])[0]
+    assert not any(e.get("role") == "picture" for e in banner.spec["elements"])
+    assert banner.quality["overlaps"] == 0 and not banner.quality["picture_missing"]

@@ -5,7 +5,7 @@ from PIL import Image
 
 from banners.quality import quality_score
 from mlcore.compose import compose, surface_colors
-from mlcore.layout import parse_layout
+from mlcore.layout import LayoutError, boxes_overlap, parse_layout
 from mlcore.render import contrast_ratio, hex_to_rgb, open_picture, render
 from mlcore.spec import SpecError, validate_spec
 from mlcore.variants import VARIANTS, canvas_kind, layout_variant, main_figure, variant_for, variants_for
@@ -125,3 +125,28 @@ def test_quality_score_counts_measured_problems_and_flags_with_reasons(settings)
     bad = quality_score({**clean, "overlaps": 1, "low_contrast": ["cta"]}, facts_dropped=["CITY20"])
     assert bad["score"] == 40 and bad["flagged"]
     assert any("overlap" in r for r in bad["reasons"]) and "fact left out: CITY20" in bad["reasons"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("slug", ["square", "story", "landscape-link", "display-728x90", "display-160x600"])
+def test_up_to_five_pictures_share_the_picture_area_in_every_layout(slug, count):
+    data = preset(slug)  # the picture boxes of the format do not matter: a variant places them
+    data["image_slots"] = [{"key": f"p{i}", "box": [0, 0, 8, 8]} for i in range(count)]
+    layout = parse_layout(data)
+    for name in variants_for(layout):
+        arranged = layout_variant(layout, name, logo=True)
+        pictures = [slot.box for slot in arranged.image_slots]
+        assert len(pictures) == (min(count, 1) if arranged.full_bleed else count)
+        for i, a in enumerate(pictures):
+            assert a[0] >= 0 and a[1] >= 0 and a[0] + a[2] <= layout.width and a[1] + a[3] <= layout.height
+            assert not any(boxes_overlap(a, b) for b in pictures[i + 1 :])
+            if not arranged.full_bleed:
+                assert not any(boxes_overlap(a, s.box) for s in arranged.text_slots if s.purpose != "badge")
+
+
+def test_a_format_holds_at_most_five_pictures():
+    data = preset("square")
+    data["image_slots"] = [{"key": f"p{i}", "box": [10 * i, 0, 8, 8]} for i in range(6)]
+    with pytest.raises(LayoutError) as error:
+        parse_layout(data)
+    assert error.value.path == "image_slots"

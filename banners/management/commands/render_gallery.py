@@ -20,7 +20,7 @@ from mlcore.copy import CopyBrief, truncate_words, write_template
 from mlcore.layout import parse_layout
 from mlcore.offer import parse_offer
 from mlcore.render import encode, open_picture, render
-from mlcore.variants import LABELS, branded, layout_variant, main_figure, variants_for
+from mlcore.variants import LABELS, layout_variant, main_figure, variants_for
 
 GALLERY = settings.BASE_DIR / "banners" / "copy_rules" / "gallery_offers.json"
 BRANDS = settings.BASE_DIR / "catalog" / "demo" / "products.json"
@@ -64,13 +64,12 @@ class Command(BaseCommand):
             kind = parse_offer(item["offer"], product=item["product"], description=item["description"]).kind
             picture = Image.open(settings.BASE_DIR / "catalog" / "demo_bank" / "images" / f"{PICTURES[kind]}.webp")
             logo = (f"media:logo-{brand['slug']}", logos[brand["slug"]]) if brand["slug"] in logos else None
-            kit = {k: v for k, v in brand["brand_kit"].items() if k in ("colors", "accent_color", "text_color")}
-            theme = BrandKit(name=brand["name"], **kit).theme()
+            kit = BrandKit(**{k: v for k, v in brand["brand_kit"].items() if k != "logo"})
             cells = []
             for slug, preset in presets:
                 for name in variants_for(preset, figure=bool(main_figure(item["offer"])))[:layouts]:
-                    layout = branded(layout_variant(preset, name, logo=logo is not None), theme[0])
-                    cell, report = self._cell(folder, f"{lang}-{index:02d}", slug, layout, item, picture, brand, logo)
+                    layout = kit.dress(layout_variant(preset, name, logo=logo is not None))
+                    cell, report = self._cell(folder, f"{lang}-{index:02d}", slug, layout, item, picture, kit, logo)
                     cells.append(cell)
                     reports.append((f"{lang}-{index:02d} {slug} {name}", report))
             title = html.escape(item["offer"]) + f" <small>({html.escape(item['product'])}; brand kit "
@@ -87,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(summary)
         self.stdout.write(f"{len(reports)} banners written to {folder / 'index.html'}")
 
-    def _cell(self, folder, stem, slug, layout, item, picture, brand, logo) -> tuple[str, dict]:
+    def _cell(self, folder, stem, slug, layout, item, picture, kit, logo) -> tuple[str, dict]:
         brief = CopyBrief(
             product=item["product"],
             description=item["description"],
@@ -101,10 +100,7 @@ class Command(BaseCommand):
             layout=layout,
             texts=copy.texts,
             pictures=pictures,
-            palette=BrandKit(
-                name=brand["name"],
-                **{k: v for k, v in brand["brand_kit"].items() if k in ("colors", "accent_color", "text_color")},
-            ).theme()[1],
+            palette=kit.theme()[1],
             logo=logo,
             shorten=lambda slots, texts=copy.texts: {s.key: truncate_words(texts[s.key], s.max_chars) for s in slots},
         )

@@ -45,6 +45,34 @@ class GenerateForm(forms.Form):
         self.ai_reason = ai_unavailable_reason()
         if self.ai_reason:
             self.fields["image_mode"].help_text = self.ai_reason
+        # A format with several pictures: a description field per further picture slot.
+        for key in self.more_picture_slots():
+            self.fields[f"picture_{key}"] = forms.CharField(
+                required=False,
+                max_length=500,
+                label=f"Picture “{key.replace('_', ' ')}” (optional)",
+                help_text="For formats with more than one picture; empty: searched from the offer.",
+            )
+
+    @staticmethod
+    def more_picture_slots() -> list[str]:
+        """Keys of the picture slots after the first, in the active formats."""
+        keys = [slot.key for fmt in Format.objects.active() for slot in fmt.layout.image_slots[1:]]
+        return list(dict.fromkeys(keys))
+
+    def picture_descriptions(self) -> dict[str, str]:
+        """{slot key: description}: the main description for the first picture of every chosen format,
+        the per-slot fields for the others."""
+        data = self.cleaned_data
+        found = {}
+        if data["picture_description"].strip():
+            for fmt in data["formats"]:
+                if fmt.layout.image_slots:
+                    found[fmt.layout.image_slots[0].key] = data["picture_description"].strip()
+        for key in self.more_picture_slots():
+            if data.get(f"picture_{key}", "").strip():
+                found[key] = data[f"picture_{key}"].strip()
+        return found
 
     def clean_image_mode(self):
         mode = self.cleaned_data["image_mode"]

@@ -43,7 +43,7 @@ def generate(request):
     form = GenerateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        descriptions = {"hero": data["picture_description"]} if data["picture_description"].strip() else {}
+        descriptions = form.picture_descriptions()
         try:
             campaign = services.campaign_create(
                 owner=request.user,
@@ -62,7 +62,9 @@ def generate(request):
                 layout=data["layout"],
             )
         except copywriting.UnsafeInput as error:
-            field = "offer" if error.field == "offer" else "picture_description"
+            key = error.field.removeprefix("image_descriptions.")
+            field = "offer" if error.field == "offer" else f"picture_{key}"
+            field = field if field in form.fields else "picture_description"
             form.add_error(field, f"Refused by the safety check: {error.verdict.reason}.")
         except ValidationError as error:
             _add_errors(form, error, "offer")

@@ -226,7 +226,8 @@ def compose(
     filled = [s for s in filled if s.purpose != "badge" or any(c.isdigit() for c in texts[s.key])]
     for slot in filled:
         surface = slot.purpose in ("cta", "badge")
-        fitted = fit_text(_padded(slot) if surface else slot, _BREAKABLE.sub(" ", texts[slot.key]).strip())
+        text = texts[slot.key].replace("\u00a0", " ") if slot.purpose == "badge" else texts[slot.key]
+        fitted = fit_text(_padded(slot) if surface else slot, _BREAKABLE.sub(" ", text).strip())  # a badge may wrap
         if fitted is None:
             if slot.purpose != "badge":  # a badge that does not fit is left out: the figure is in the texts too
                 overflow.append(slot.key)

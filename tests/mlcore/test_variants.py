@@ -52,6 +52,8 @@ def test_a_badge_carries_the_figure_on_a_disc_that_reads():
     text = next(e for e in spec["elements"] if e.get("slot") == "badge")
     assert badge["shape"] == "ellipse" and badge["fill"] == "#d62828"  # the second brand colour
     assert contrast_ratio(hex_to_rgb(text["color"]), hex_to_rgb(badge["fill"])) >= 4.5
+    price = compose(layout, {**texts, "badge": "1\u00a0399\u00a0руб"}, {"hero": ("bank:1", picture)}).spec
+    assert next(e for e in price["elements"] if e.get("slot") == "badge")["text"].count("\n") >= 1  # wraps to fit
     words = compose(layout, {**texts, "badge": "SwiftRide"}, {"hero": ("bank:1", picture)}).spec
     assert not any(e.get("role") == "badge" for e in words["elements"])  # no figure, no badge
 

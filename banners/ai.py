@@ -37,7 +37,7 @@ def _progress(task: GenerationTask, step: str, percent: int) -> None:
 
 def task_texts(*, task: GenerationTask, work: list) -> None:
     """Draft banners with their texts (and their layout variant); pictures follow on the GPU queue."""
-    logo = pipeline.brand_logo(task.campaign.product) is not None
+    logo = pipeline.has_logo(task.campaign.product)
     for index, (fmt, variant) in enumerate(work):
         _progress(task, "texts", int(25 * index / max(len(work), 1)))
         layout = layout_choose(

@@ -188,17 +188,33 @@ def spec_images(spec: dict) -> dict[str, Image.Image]:
     return images
 
 
+def has_logo(product) -> bool:
+    """Whether the product's brand kit has a logo (to reserve its box; nothing is drawn)."""
+    kit = getattr(product, "brand_kit", None)
+    return bool(kit is not None and kit.logo)
+
+
 def brand_logo(product) -> tuple[str, Image.Image] | None:
     """The brand kit's logo as (spec src, picture), or None (no kit, no logo, or a file that is gone:
-    the banner is then made without it and the log says why)."""
-    kit = getattr(product, "brand_kit", None)
-    if kit is None or not kit.logo:
+    the banner is then made without it and the log says why). Drawn once per file and version: a
+    task draws every banner of a brand with the same logo."""
+    if not has_logo(product):
         return None
+    logo = product.brand_kit.logo
     try:
-        return f"media:{kit.logo.name}", renderer.open_picture(kit.logo.path)
+        path = Path(logo.path)
+        return f"media:{logo.name}", _logo_picture(str(path), path.stat().st_mtime_ns)
     except (OSError, ValueError) as error:
-        log.warning("brand kit %s: logo %s cannot be drawn, banners go without it: %s", kit.pk, kit.logo.name, error)
+        log.warning(
+            "brand kit %s: logo %s cannot be drawn, banners go without it: %s", product.brand_kit.pk, logo.name, error
+        )
         return None
+
+
+@lru_cache(maxsize=32)
+def _logo_picture(path: str, version: int) -> Image.Image:
+    """A logo file's picture; `version` (the file's mtime) makes a replaced file a new entry. Read only."""
+    return renderer.open_picture(path)
 
 
 def fit_texts(

@@ -25,11 +25,6 @@ def layout_choose(*, fmt: Format, offer: str, variant: int, requested: str = "",
     return kit.dress(layout) if kit is not None else layout
 
 
-def banner_layout(banner: Banner):
-    """The banner's own layout: its format arranged as the variant its spec names."""
-    return banner.layout
-
-
 def quality_of(report: dict, copy_stats: dict | None = None) -> dict:
     """The compose report with the banner's quality score, flag and reasons (banners/quality.py)."""
     return {**report, **quality_score(report, facts_dropped=(copy_stats or {}).get("facts_dropped"))}
@@ -67,7 +62,7 @@ def pictures_of(banner: Banner) -> tuple[pipeline.PictureChoice | None, dict[str
 
 def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
     """Compose and render the banner again with these texts and its own picture; no generation."""
-    layout = banner_layout(banner)
+    layout = banner.layout
     first, more = pictures_of(banner)
     try:
         result, texts, image = pipeline.stage_render(

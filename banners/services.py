@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from banners import ai, copywriting, imaging, pipeline, queues
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
-from banners.rendering import banner_layout, banner_rerender, brand_palette, layout_choose, quality_of
+from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import Product
 from mlcore.copy import truncate_words
 from mlcore.layout import LayoutError, parse_layout
@@ -293,7 +293,7 @@ def edit_distance(generated: dict[str, str], final: dict[str, str]) -> int:
 
 def banner_texts_edit(*, banner: Banner, texts: dict, user) -> Banner:
     """A marketer's text edit: checked, screened, re-rendered at once, logged with its edit distance."""
-    layout = banner_layout(banner)
+    layout = banner.layout
     edited = {**banner.texts, **_texts_check(layout=layout, texts=texts)}
     copywriting.safety_check(fields={f"texts.{k}": v for k, v in edited.items()}, user=user, banner=banner)
     layout_slots = {s.key for s in layout.text_slots}
@@ -314,7 +314,7 @@ def banner_texts_edit(*, banner: Banner, texts: dict, user) -> Banner:
 def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
     """The same offer, texts and picture re-composed for another format ("one offer → every format"), in
     the same layout variant when the format has it."""
-    logo = pipeline.brand_logo(banner.campaign.product) is not None
+    logo = pipeline.has_logo(banner.campaign.product)
     layout = layout_choose(
         fmt=fmt,
         offer=banner.campaign.offer,
@@ -329,7 +329,7 @@ def banner_resize(*, banner: Banner, fmt: Format, user) -> Banner:
         same = banner.texts.get(slot.key) or next(
             (
                 banner.texts[k]
-                for k, s in banner_layout(banner).text_slots_by_key().items()
+                for k, s in banner.layout.text_slots_by_key().items()
                 if s.purpose == slot.purpose and banner.texts.get(k)
             ),
             "",
@@ -428,7 +428,7 @@ def feedback_record(*, banner: Banner, kind: str, user, payload: dict | None = N
 def banner_regenerate(*, banner_id: int, part: str, user_id: int | None = None) -> Banner:
     """New texts (another variant) or a new bank picture (another seed) for one banner; on a worker."""
     banner = Banner.objects.select_related("campaign__product__brand_kit", "format").get(pk=banner_id)
-    layout = banner_layout(banner)
+    layout = banner.layout
     if part == "text":
         variant = banner.copy_stats.get("regenerations", 0) + banner.variant + 1
         copy = pipeline.stage_texts(campaign=banner.campaign, layout=layout, variant=variant)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import math
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mlcore.fonts import load_font
+from mlcore.fonts import KNOWN_FONTS, font_file, load_font
 
 WHITE, INK = "#ffffff", "#111111"
 SHADOW_OPACITY = 0.28
@@ -247,10 +248,6 @@ def text_contrasts(
 def open_picture(path) -> Image.Image:
     """A picture file as a loaded PIL image. SVG (a logo) is drawn by resvg, 1024 px on its longer
     side, its text with the shipped fonts only (the same pixels on every machine)."""
-    from pathlib import Path
-
-    from mlcore.fonts import KNOWN_FONTS, font_file
-
     path = Path(path)
     if path.suffix.lower() in (".svg", ".svgz"):
         import resvg_py

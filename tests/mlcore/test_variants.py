@@ -1,5 +1,6 @@
 """Layout variants, shapes in the spec, buttons and badges that read, logos, the quality score."""
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -113,10 +114,14 @@ def test_shapes_in_a_spec_validate_and_render_in_order():
 
 
 def test_a_seed_000_spec_without_the_new_fields_renders_as_before():
-    spec = minimal_spec()
-    assert not any("role" in e for e in spec["elements"])
-    image = render(validate_spec(spec), {})
-    assert image.size == (spec["width"], spec["height"])
+    spec = validate_spec(minimal_spec())
+    assert [e["type"] for e in spec["elements"]] == ["text"] and "role" not in spec["elements"][0]  # nothing added
+    image = render(spec, {})
+    pixels = np.asarray(image)
+    assert (pixels[:190] == hex_to_rgb("#1a1a2e")).all()  # above the text: the background alone, no shape
+    assert (pixels[200:360, 100:980] == 255).all(axis=2).any()  # the white text is drawn
+    with_role = validate_spec(minimal_spec(role="headline"))
+    assert np.array_equal(np.asarray(render(with_role, {})), pixels)  # a role is a label, not a look
 
 
 def test_quality_score_counts_measured_problems_and_flags_with_reasons(settings):

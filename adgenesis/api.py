@@ -57,7 +57,7 @@ def _sentence(errors: dict[str, list[str]]) -> str:
 
 def _domain_exception(exc) -> exceptions.APIException | None:
     """Exceptions at the edge of a pipeline stage, as API errors with a sentence for people."""
-    from banners.copywriting import UnsafeInput
+    from banners.copywriting import UnsafeInput, UnsafeOutput
     from banners.pipeline import PipelineError
     from catalog.search import SearchUnavailable
     from mlcore.llm import LLMUnavailable
@@ -72,6 +72,10 @@ def _domain_exception(exc) -> exceptions.APIException | None:
         return ServiceUnavailable(str(exc))
     if isinstance(exc, redis.ConnectionError):
         return ServiceUnavailable("The job queue (Redis) is not reachable; the request was not started.")
+    if isinstance(exc, UnsafeOutput):
+        return exceptions.ValidationError(
+            {exc.field: [f"the generated text was refused by the safety check twice: {exc.verdict.reason}"]}
+        )
     if isinstance(exc, UnsafeInput):
         return exceptions.ValidationError({exc.field: [f"refused by the safety check: {exc.verdict.reason}"]})
     if isinstance(exc, LLMUnavailable):

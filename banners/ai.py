@@ -76,6 +76,32 @@ def _request(seed: int, prompt: str) -> imagegen.ImageRequest:
     )
 
 
+def picture_prompt_screened(task: GenerationTask, style: StyleAdapter | None) -> tuple[str, str]:
+    """The AI picture prompt (LLM or template) after the safety gate: a refused prompt is written again from
+    the template, without the LLM or the slot description; refused again, the task fails with the reason."""
+    product = task.campaign.product
+
+    def write(attempt: int):
+        written = imageprompt.picture_prompt(
+            copywriting.llm_client() if attempt == 0 else None,
+            product=product.name,
+            description=product.description,
+            offer=task.campaign.offer,
+            picture_description="" if attempt else next(iter((task.image_descriptions or {}).values()), ""),
+            captions=style.captions if style else (),
+            trigger_words=style.trigger_words if style else "",
+        )
+        return {"prompt": written[0]}, written
+
+    try:
+        (prompt, how), note = copywriting.screened(write, what="picture")
+    except copywriting.UnsafeOutput as error:
+        raise pipeline.PipelineError(str(error)) from None
+    if note:
+        how += " (the first prompt was refused by the safety check)"
+    return prompt, how
+
+
 def _draw(task: GenerationTask, *, variant: int, seed: int, prompt: str | None = None) -> tuple[BankImage, dict]:
     """One AI picture for a variant of the task, saved as a pending bank picture, and how it was made."""
     style = _style_for(task)
@@ -89,15 +115,7 @@ def _draw(task: GenerationTask, *, variant: int, seed: int, prompt: str | None =
     product = task.campaign.product
     how = "kept"
     if prompt is None:
-        prompt, how = imageprompt.picture_prompt(
-            copywriting.llm_client(),
-            product=product.name,
-            description=product.description,
-            offer=task.campaign.offer,
-            picture_description=next(iter((task.image_descriptions or {}).values()), ""),
-            captions=style.captions if style else (),
-            trigger_words=style.trigger_words if style else "",
-        )
+        prompt, how = picture_prompt_screened(task, style)
     made = imaging.generator().generate(_request(seed, prompt), adapter)
     buffer = io.BytesIO()
     made.image.save(buffer, format="PNG")

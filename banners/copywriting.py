@@ -103,6 +103,48 @@ def copy_examples(*, tone: str, platform: str, keys: set[str], limit: int = 3) -
     return examples[:limit]
 
 
+class UnsafeOutput(Exception):
+    """A generated text or picture prompt was refused by the safety gate, also when written a second time."""
+
+    def __init__(self, field: str, verdict: safety.Verdict):
+        super().__init__(f"{field}: the generated text was refused by the safety check twice: {verdict.reason}")
+        self.field = field
+        self.verdict = verdict
+
+
+def output_refused(fields: dict[str, str], *, from_template: bool = False) -> tuple[str, safety.Verdict] | None:
+    """The first generated field the safety gate refuses, or None. An LLM's text meets the same gate as the
+    input. The template writer's is made only of input the whole gate passed and of our phrasebook, so the
+    rules screen it (profanity or an instruction put together from the pieces); the classifier, trained on
+    sentences, scored some of its two-word calls to action high ("Come taste" 0.96)."""
+    texts = {k: v for k, v in fields.items() if v}
+    if from_template:
+        return next(((k, v) for k, v in ((k, safety.screen_rules(t)) for k, t in texts.items()) if not v.allowed), None)
+    return safety.screen_many(texts, llm_client() if settings.SAFETY_LLM else None)
+
+
+def screened(write, *, what: str, from_template=lambda result: False):
+    """`write(attempt)` → (fields, result) for attempt 0; a refused field writes it once more (attempt 1);
+    refused again, UnsafeOutput names the field. The result's notes say when a draft was written again."""
+    fields, result = write(0)
+    refused = output_refused(fields, from_template=from_template(result))
+    if refused is None:
+        return result, ""
+    field, verdict = refused
+    log.warning("safety gate refused generated %s.%s (%s): %s", what, field, verdict.category, fields[field][:200])
+    fields, result = write(1)
+    again = output_refused(fields, from_template=from_template(result))
+    if again is not None:
+        raise UnsafeOutput(f"{what}.{again[0]}", again[1])
+    return (
+        result,
+        f"The first draft of {what}.{field} was refused by the safety check ({verdict.reason}); written again.",
+    )
+
+
+REWRITE_VARIANT = 7  # a second draft starts from another variant of the template writer
+
+
 def safety_check(*, fields: dict[str, str], user=None, banner: Banner | None = None) -> None:
     """Raise UnsafeInput for the first refused field, after logging the refusal."""
     client = llm_client() if settings.SAFETY_LLM else None
@@ -135,7 +177,24 @@ def texts_write(
     fallback: bool = True,
 ) -> copywriter.CopyResult:
     """Banner texts from the configured LLM; the template writer when none is configured, or when it
-    is down and `fallback` allows (otherwise LLMUnavailable propagates)."""
+    is down and `fallback` allows (otherwise LLMUnavailable propagates). The texts pass the safety gate
+    before they reach a banner: a refused draft is written once more, then UnsafeOutput."""
+
+    def write(attempt: int):
+        result = _texts_draft(
+            brief=brief, slots=slots, variant=variant + attempt * REWRITE_VARIANT, mode=mode, fallback=fallback
+        )
+        return result.texts, result
+
+    result, note = screened(write, what="texts", from_template=lambda result: result.writer == "template")
+    if note:
+        result.stats["rewritten"] = note
+    return result
+
+
+def _texts_draft(
+    *, brief: copywriter.CopyBrief, slots: list[TextSlot], variant: int, mode: str | None, fallback: bool
+) -> copywriter.CopyResult:
     voice = voice_for(brief.tone, brief.platform)
     client = llm_client()
     if client is None:

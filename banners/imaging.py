@@ -82,10 +82,27 @@ def models_status() -> dict:
         },
         "llm": {"base_url": settings.LLM_BASE_URL or None, "local_path": settings.LLM_LOCAL_PATH or None},
         "embedder": {"name": settings.EMBEDDER},
+        "safety_classifier": _safety_status(),
     }
     if status["qwen_image"]["loaded"]:
         status["qwen_image"].update(generator().status())
     return status
+
+
+def _safety_status() -> dict:
+    from mlcore import safety_model
+
+    model = safety_model.load_model()
+    if model is None:
+        return {
+            "file": str(safety_model.MODEL_PATH),
+            "problem": "missing: run manage.py train_safety (rules still run)",
+        }
+    return {
+        "file": str(safety_model.MODEL_PATH),
+        "threshold": round(model.threshold, 3),
+        "data": model.meta.get("data"),
+    }
 
 
 @checks.register()
@@ -100,6 +117,16 @@ def check_models(app_configs=None, **kwargs):
                 f"ADGENESIS_BIREFNET_ONNX={settings.BIREFNET_ONNX} does not exist",
                 hint="Cut-outs will use the OpenCV matte.",
                 id="adgenesis.W002",
+            )
+        )
+    from mlcore import safety_model
+
+    if not safety_model.MODEL_PATH.is_file():
+        messages.append(
+            checks.Warning(
+                f"the safety classifier {safety_model.MODEL_PATH} is missing",
+                hint="Run manage.py train_safety; until then the safety gate runs its rules only.",
+                id="adgenesis.W003",
             )
         )
     return messages

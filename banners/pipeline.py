@@ -66,7 +66,10 @@ def stage_safety(*, campaign: Campaign, image_descriptions: dict[str, str], user
 
 
 def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywriter.CopyResult:
-    return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
+    try:
+        return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
+    except copywriting.UnsafeOutput as error:
+        raise PipelineError(str(error)) from None
 
 
 def stage_picture(
@@ -291,7 +294,10 @@ def stage_render(
     def shorten(slots):
         if campaign is None:
             return {slot.key: truncate_words(texts[slot.key], slot.max_chars) for slot in slots}
-        return copywriting.texts_write(brief=brief_for(campaign), slots=slots).texts
+        try:
+            return copywriting.texts_write(brief=brief_for(campaign), slots=slots).texts
+        except copywriting.UnsafeOutput as error:
+            raise PipelineError(str(error)) from None
 
     result, texts = fit_texts(
         layout=layout, texts=texts, pictures=pictures, palette=palette, shorten=shorten, logo=logo

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from mlcore.llm import ChatClient, LLMUnavailable, extract_json
+from mlcore.safety_model import SafetyModel, load_model
 
 DATA_DIR = Path(__file__).parent / "data" / "safety"
 
@@ -37,6 +40,9 @@ REASONS = {
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LATIN_LOOKALIKES = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к"})
+_CYRILLIC_LOOKALIKES = str.maketrans(
+    {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "і": "i"}
+)
 
 
 def _strip_accent(char: str) -> str:
@@ -64,8 +70,15 @@ def _word_patterns() -> dict[str, re.Pattern]:
                 stems.setdefault(category, []).append(line)
     patterns = {}
     for category, words in stems.items():
-        # "word*" is a stem (any ending), "word" is a whole word.
-        parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+        # "word" is a whole word, "word*" a stem (any ending), "*root*" a root anywhere in a word.
+        parts = [
+            r"\w*" + re.escape(w[1:-1]) + r"\w*"
+            if w.startswith("*") and w.endswith("*")
+            else re.escape(w[:-1]) + r"\w*"
+            if w.endswith("*")
+            else re.escape(w)
+            for w in words
+        ]
         patterns[category] = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     return patterns
 
@@ -76,16 +89,59 @@ def _injection_patterns() -> list[re.Pattern]:
     return [re.compile(line.strip(), re.IGNORECASE) for line in lines if line.strip() and not line.startswith("#")]
 
 
+# Encodings with no place in ad copy: refused as they are.
 _ENCODED = [
-    re.compile(r"[A-Za-z0-9+/]{40,}={0,2}"),  # base64
-    re.compile(r"\b[0-9a-fA-F]{40,}\b"),  # hex
-    re.compile(r"(?:\b[01]{8}\s+){6,}"),  # binary octets
     re.compile(r"(?:[.-]{1,6}\s+/?\s*){12,}"),  # morse
     re.compile(r"<~.{20,}~>", re.DOTALL),  # ascii85
     re.compile(r"[\U000E0000-\U000E007F]{4,}"),  # invisible Unicode tag characters
     re.compile(r"(?:\\u[0-9a-fA-F]{4}){6,}"),  # \u escapes
-    re.compile(r"[A-Za-z0-9!#$%&()*+\-;<=>?@^_`{|}~]{60,}"),  # base85 and other dense blobs
+    re.compile(
+        r"(?=(?:[^!#$%&()*;<>?@^`{|}~]*[!#$%&()*;<>?@^`{|}~]){4})[A-Za-z0-9!#$%&()*+\-;<=>?@^_`{|}~]{60,}"
+    ),  # base85
 ]
+# Encodings that also carry ordinary data (a logo as a data URL, a token, a checksum): decoded, and the
+# decoded text screened like any other.
+_BLOBS = [
+    (re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}"), "base64"),
+    (re.compile(r"\b[A-Z2-7]{24,}={0,6}"), "base32"),
+    (re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){16,}"), "hex"),
+    (re.compile(r"(?:\b[01]{8}\b\s*){6,}"), "binary"),
+]
+
+
+def _decode_blob(blob: str, encoding: str) -> str:
+    """The blob as text, or '' when it does not decode to mostly readable words."""
+    import base64
+    import binascii
+
+    try:
+        if encoding == "base64":
+            padded = blob + "=" * (-len(blob) % 4)
+            data = base64.urlsafe_b64decode(padded) if ("-" in blob or "_" in blob) else base64.b64decode(padded)
+        elif encoding == "base32":
+            data = base64.b32decode(blob + "=" * (-len(blob) % 8))
+        elif encoding == "hex":
+            data = bytes.fromhex(re.sub(r"[\s:]", "", blob))
+        else:
+            data = bytes(int(octet, 2) for octet in blob.split())
+        text = data.decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return ""
+    readable = sum(c.isalpha() or c.isspace() for c in text)
+    return text if text.strip() and readable >= 0.75 * len(text) and " " in text.strip() else ""
+
+
+def decoded_payloads(text: str) -> list[str]:
+    """Readable texts hidden in base64, base32, hex or binary blobs of `text`."""
+    found = []
+    for pattern, encoding in _BLOBS:
+        for match in pattern.finditer(text):
+            decoded = _decode_blob(match.group().strip(), encoding)
+            if decoded:
+                found.append(decoded)
+    return found
+
+
 _ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
 
 
@@ -97,8 +153,41 @@ def _injection_variants(plain: str) -> list[str]:
     return [plain, plain.translate(_LEET), plain[::-1], spaced, unquote(plain), plain.translate(_ROT13)]
 
 
-def screen_rules(text: str) -> Verdict:
-    """Word lists and injection heuristics only; no model."""
+@lru_cache(maxsize=1)
+def _allowlist() -> frozenset[str]:
+    """Words of the vendored lists that ads use in their ordinary or figurative sense (allowlist.txt)."""
+    path = DATA_DIR / "allowlist.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return frozenset(normalize(line.split("#", 1)[0].strip()) for line in lines if line.split("#", 1)[0].strip())
+
+
+@lru_cache(maxsize=32)
+def lexicon_words(exclude: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Every word and phrase of the vendored word lists (lexicons/*.txt) but the allowlist and `exclude`d lists."""
+    words: set[str] = set()
+    for path in sorted((DATA_DIR / "lexicons").glob("*.txt")):
+        if path.stem not in exclude:
+            words.update(normalize(w.strip()) for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+    return frozenset(words - _allowlist())
+
+
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*")
+
+
+def _lexicon_match(variant: str, words: frozenset[str]) -> str:
+    """The first word or phrase (up to 4 words) of `variant` that the lists hold, or ''."""
+    tokens = _TOKEN.findall(variant)
+    for size in (1, 2, 3, 4):
+        for start in range(len(tokens) - size + 1):
+            phrase = " ".join(tokens[start : start + size])
+            if phrase in words:
+                return phrase
+    return ""
+
+
+def screen_rules(text: str, exclude_lexicons: frozenset[str] = frozenset()) -> Verdict:
+    """Word lists and injection heuristics only; no model. `exclude_lexicons` leaves vendored word lists out
+    (leave-one-source-out evaluation)."""
     plain = normalize(text)
     for variant in _injection_variants(plain):
         for pattern in _injection_patterns():
@@ -110,14 +199,32 @@ def screen_rules(text: str) -> Verdict:
         match = pattern.search(text)
         if match:
             return Verdict(False, "injection", "the text carries an encoded payload", match.group()[:40])
+    for decoded in decoded_payloads(text)[:4]:
+        inner = screen_rules(decoded, exclude_lexicons)
+        if not inner.allowed:
+            return Verdict(False, inner.category, f"{inner.reason} (hidden in an encoded block)", inner.match)
     squeezed = re.sub(r"(\w)\1{2,}", r"\1", plain)  # fuuuck → fuck
-    variants = {plain, squeezed, squeezed.translate(_LEET), plain.translate(_LATIN_LOOKALIKES)}
+    spaced = re.sub(r"(?<!\w)(\w)[ .*_-](?=\w(?!\w))", r"\1", plain)  # "f u c k", "f.u.c.k" → "fuck"
+    variants = {
+        plain,
+        squeezed,
+        squeezed.translate(_LEET),
+        spaced,
+        plain.translate(_LATIN_LOOKALIKES),
+        plain.translate(_CYRILLIC_LOOKALIKES),
+        squeezed.translate(_LEET).translate(_LATIN_LOOKALIKES),
+    }
     for category, pattern in _word_patterns().items():
         for variant in variants:
             match = pattern.search(variant)
             if match:
                 reason = REASONS.get(category, "the text contains words that are not allowed")
                 return Verdict(False, category, reason, match.group())
+    words = lexicon_words(exclude_lexicons)
+    for variant in variants:
+        match = _lexicon_match(variant, words)
+        if match:
+            return Verdict(False, "offensive", REASONS["offensive"], match)
     return ALLOWED
 
 
@@ -130,8 +237,8 @@ CLASSIFIER_PROMPT = (
 )
 
 
-def screen_llm(text: str, client: ChatClient) -> Verdict:
-    """The LLM classifier; an LLM that is down or answers nonsense does not block (the rules ran first)."""
+def screen_llm(text: str, client: ChatClient) -> Verdict | None:
+    """The LLM classifier's verdict, or None when it is down or answers nonsense."""
     try:
         reply = client.chat(
             [{"role": "system", "content": CLASSIFIER_PROMPT}, {"role": "user", "content": text}],
@@ -141,18 +248,39 @@ def screen_llm(text: str, client: ChatClient) -> Verdict:
         )
         verdict = extract_json(reply.text)
     except (LLMUnavailable, ValueError):
-        return ALLOWED
-    if isinstance(verdict, dict) and verdict.get("unsafe") is True:
+        return None
+    if not isinstance(verdict, dict) or not isinstance(verdict.get("unsafe"), bool):
+        return None
+    if verdict["unsafe"]:
         reason = str(verdict.get("reason") or "the safety classifier refused it")[:200]
         return Verdict(False, "classifier", reason)
     return ALLOWED
 
 
-def screen(text: str, client: ChatClient | None = None) -> Verdict:
+MODEL_REASON = "the text reads like an attempt to misuse the AI or like abusive content"
+
+
+def screen(text: str, client: ChatClient | None = None, model: SafetyModel | bool | None = True) -> Verdict:
+    """Rules first; then the learned model (model=True: the shipped one, when there is one). A score between
+    the model's `low` and `high` is uncertain: the LLM, when configured, decides; otherwise the threshold.
+    Without a model the LLM screens everything the rules let through (when configured)."""
     verdict = screen_rules(text)
-    if verdict.allowed and client is not None and text.strip():
-        verdict = screen_llm(text, client)
-    return verdict
+    if not verdict.allowed or not text.strip():
+        return verdict
+    if model is True:
+        model = load_model()
+    if not model:
+        return (screen_llm(text, client) or ALLOWED) if client is not None else ALLOWED
+    score = model.score(text)
+    refused = Verdict(False, "classifier", MODEL_REASON, f"score {score:.2f}")
+    if score >= model.high:
+        return refused
+    if score < model.low:
+        return ALLOWED
+    second = screen_llm(text, client) if client is not None else None
+    if second is not None:
+        return second
+    return refused if score >= model.threshold else ALLOWED
 
 
 def screen_many(fields: dict[str, str], client: ChatClient | None = None) -> tuple[str, Verdict] | None:
@@ -172,8 +300,9 @@ def load_examples(path: Path) -> list[tuple[str, int]]:
         return [(row["text"], int(row["label"])) for row in csv.DictReader(handle)]
 
 
-def evaluate(rows: list[tuple[str, int]], client: ChatClient | None = None) -> dict:
-    blocked = [not screen(text, client).allowed for text, _ in rows]
+def evaluate(rows: list[tuple[str, int]], client: ChatClient | None = None, model: bool = True) -> dict:
+    """Blocked and false-positive rates of the gate on labelled rows (model=False: rules, and the LLM if given)."""
+    blocked = [not screen(text, client, model=model).allowed for text, _ in rows]
     positives = [b for b, (_, label) in zip(blocked, rows, strict=True) if label == 1]
     negatives = [b for b, (_, label) in zip(blocked, rows, strict=True) if label == 0]
     return {
@@ -187,3 +316,64 @@ def evaluate(rows: list[tuple[str, int]], client: ChatClient | None = None) -> d
 
 def dumps(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False)
+
+
+BENIGN_AD_SOURCES = ("adgenesis-ads-en", "adgenesis-ads-ru", "adgenesis-marketer-input")
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None
+
+
+def evaluate_by_source(
+    sources: dict, cache=None, progress=None, c: float | None = None, refit: bool = True, held_out: list | None = None
+) -> dict:
+    """Leave one source out: for each source, train on all the others (thresholds from their validation
+    split, the held-out source's word list left out of the rules too) and screen the held-out rows with
+    rules + model. Reports each source's figure, the mean blocked rate over attack sources, and the share
+    of benign ad copy refused (each benign source held out in its own turn). `held_out` limits the turns."""
+    from mlcore.safety_model import C, FeatureCache, load_lexicons, train
+
+    cache = cache or FeatureCache()
+    c = c or C
+    lexicons = set(load_lexicons())
+    report, benign_flags = [], {"en": [], "ru": [], "all": []}
+    for held, rows in sources.items():
+        if held_out and held not in held_out:
+            continue
+        others = [row for name, source_rows in sources.items() if name != held for row in source_rows]
+        model = train(others, cache, c, refit=refit)
+        texts = [row.text for row in rows]
+        scores = model.scores(texts, cache.embeddings(texts))
+        exclude = frozenset({held} & lexicons)
+        by_rules = [not screen_rules(text, exclude).allowed for text in texts]
+        by_model = [bool(score >= model.threshold) for score in scores]
+        gate = [a or b for a, b in zip(by_rules, by_model, strict=True)]
+        label = rows[0].label
+        entry = {
+            "source": held,
+            "rows": len(rows),
+            "must_refuse": bool(label),
+            "rate": _rate(gate),
+            "rules_only": _rate(by_rules),
+            "model_only": _rate(by_model),
+            "langs": sorted({row.lang for row in rows}),
+        }
+        report.append(entry)
+        if held in BENIGN_AD_SOURCES:
+            for row, flag in zip(rows, gate, strict=True):
+                benign_flags["all"].append(flag)
+                benign_flags.setdefault(row.lang, []).append(flag)
+        if progress:
+            kind = "blocked" if label else "refused"
+            figures = f"(rules {entry['rules_only']:.3f}, model {entry['model_only']:.3f})"
+            progress(f"{held:30}{len(rows):>6}  {kind} {entry['rate']:.3f}  {figures}")
+    attacks = [e["rate"] for e in report if e["must_refuse"]]
+    benign = [e for e in report if not e["must_refuse"]]
+    return {
+        "sources": report,
+        "mean_blocked_held_out": round(float(np.mean(attacks)), 4) if attacks else None,
+        "min_blocked_held_out": min(attacks) if attacks else None,
+        "ad_copy_refused": {lang: _rate(flags) for lang, flags in benign_flags.items() if flags},
+        "benign_refused_mean": round(float(np.mean([e["rate"] for e in benign])), 4) if benign else None,
+    }

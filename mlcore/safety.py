@@ -59,8 +59,10 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _word_patterns() -> dict[str, re.Pattern]:
-    """Category → one regex of word stems from data/safety/<category>_<lang>.txt (`#` comments)."""
+def _word_patterns() -> list[tuple[str, re.Pattern]]:
+    """(category, regex) pairs from data/safety/<category>_<lang>.txt (`#` comments): per category one
+    regex of whole words and stems, and one of roots found anywhere in a word (no `\\w*` around them, which
+    made a long text 20 ms slower; the match is widened to its word afterwards)."""
     stems: dict[str, list[str]] = {}
     for path in sorted(DATA_DIR.glob("*_*.txt")):
         category = path.stem.split("_")[0]
@@ -68,25 +70,33 @@ def _word_patterns() -> dict[str, re.Pattern]:
             line = line.split("#", 1)[0].strip().lower()
             if line:
                 stems.setdefault(category, []).append(line)
-    patterns = {}
+    patterns = []
     for category, words in stems.items():
         # "word" is a whole word, "word*" a stem (any ending), "*root*" a root anywhere in a word.
+        roots = [re.escape(w[1:-1]) for w in words if w.startswith("*") and w.endswith("*")]
         parts = [
-            r"\w*" + re.escape(w[1:-1]) + r"\w*"
-            if w.startswith("*") and w.endswith("*")
-            else re.escape(w[:-1]) + r"\w*"
-            if w.endswith("*")
-            else re.escape(w)
-            for w in words
+            re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words if not w.startswith("*")
         ]
-        patterns[category] = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+        patterns.append((category, re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")))
+        if roots:
+            patterns.append((category, re.compile("|".join(roots))))
     return patterns
+
+
+def _word_at(text: str, match: re.Match) -> str:
+    start, end = match.start(), match.end()
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
 
 
 @lru_cache(maxsize=1)
 def _injection_patterns() -> list[re.Pattern]:
     lines = (DATA_DIR / "injection.txt").read_text(encoding="utf-8").splitlines()
-    return [re.compile(line.strip(), re.IGNORECASE) for line in lines if line.strip() and not line.startswith("#")]
+    # the text is lower-cased by normalize(): no IGNORECASE, which made every pattern a third slower
+    return [re.compile(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
 
 
 # Encodings with no place in ad copy: refused as they are.
@@ -95,10 +105,20 @@ _ENCODED = [
     re.compile(r"<~.{20,}~>", re.DOTALL),  # ascii85
     re.compile(r"[\U000E0000-\U000E007F]{4,}"),  # invisible Unicode tag characters
     re.compile(r"(?:\\u[0-9a-fA-F]{4}){6,}"),  # \u escapes
-    re.compile(
-        r"(?=(?:[^!#$%&()*;<>?@^`{|}~]*[!#$%&()*;<>?@^`{|}~]){4})[A-Za-z0-9!#$%&()*+\-;<=>?@^_`{|}~]{60,}"
-    ),  # base85
 ]
+_DENSE = re.compile(r"[A-Za-z0-9!#$%&()*+\-;<=>?@^_`{|}~]{60,}")
+_BASE85_SYMBOLS = set("!#$%&()*;<>?@^`{|}~")
+
+
+def _base85_blob(text: str) -> str:
+    """A run of 60+ dense characters with 4+ of base85's symbols (a regex lookahead for it took 23 ms
+    on a long text)."""
+    for match in _DENSE.finditer(text):
+        if sum(c in _BASE85_SYMBOLS for c in match.group()) >= 4:
+            return match.group()
+    return ""
+
+
 # Encodings that also carry ordinary data (a logo as a data URL, a token, a checksum): decoded, and the
 # decoded text screened like any other.
 _BLOBS = [
@@ -106,6 +126,8 @@ _BLOBS = [
     (re.compile(r"\b[A-Z2-7]{24,}={0,6}"), "base32"),
     (re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){16,}"), "hex"),
     (re.compile(r"(?:\b[01]{8}\b\s*){6,}"), "binary"),
+    (re.compile(r"[!-u]{30,}"), "ascii85"),
+    (re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{30,}"), "base85"),
 ]
 
 
@@ -122,6 +144,10 @@ def _decode_blob(blob: str, encoding: str) -> str:
             data = base64.b32decode(blob + "=" * (-len(blob) % 8))
         elif encoding == "hex":
             data = bytes.fromhex(re.sub(r"[\s:]", "", blob))
+        elif encoding == "ascii85":
+            data = base64.a85decode(blob)
+        elif encoding == "base85":
+            data = base64.b85decode(blob)
         else:
             data = bytes(int(octet, 2) for octet in blob.split())
         text = data.decode("utf-8")
@@ -132,7 +158,7 @@ def _decode_blob(blob: str, encoding: str) -> str:
 
 
 def decoded_payloads(text: str) -> list[str]:
-    """Readable texts hidden in base64, base32, hex or binary blobs of `text`."""
+    """Readable texts hidden in base64, base32, hex, binary, ascii85 or base85 blobs of `text`."""
     found = []
     for pattern, encoding in _BLOBS:
         for match in pattern.finditer(text):
@@ -145,12 +171,20 @@ def decoded_payloads(text: str) -> list[str]:
 _ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
 
 
-def _injection_variants(plain: str) -> list[str]:
-    """The text as a reader might decode it: leetspeak, reversed, spaced letters, URL-encoded, rot13."""
+CORE_INJECTION_PATTERNS = 12  # the first lines of injection.txt: ignore / forget / reveal / you are now / act as
+
+
+def _injection_variants(plain: str) -> list[tuple[str, int]]:
+    """The text as a reader might decode it, each with how many patterns to try on it: every pattern on the
+    text itself; the core patterns on its leetspeak, spaced letters joined, URL-decoding, reversal and rot13
+    (each only when it differs). A long text scanned 70 × 6 times took 28 ms."""
     from urllib.parse import unquote
 
     spaced = re.sub(r"\b(\w) (?=\w\b)", r"\1", plain)  # "i g n o r e" → "ignore"
-    return [plain, plain.translate(_LEET), plain[::-1], spaced, unquote(plain), plain.translate(_ROT13)]
+    core = [plain.translate(_LEET), spaced, unquote(plain), plain[::-1], plain.translate(_ROT13)]
+    return [(plain, len(_injection_patterns()))] + [
+        (v, CORE_INJECTION_PATTERNS) for v in dict.fromkeys(core) if v != plain
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -174,14 +208,25 @@ def lexicon_words(exclude: frozenset[str] = frozenset()) -> frozenset[str]:
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*")
 
 
+@lru_cache(maxsize=32)
+def _phrase_starts(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(word.split(" ", 1)[0] for word in words if " " in word)
+
+
 def _lexicon_match(variant: str, words: frozenset[str]) -> str:
-    """The first word or phrase (up to 4 words) of `variant` that the lists hold, or ''."""
+    """The first word or phrase (up to 4 words) of `variant` that the lists hold, or ''. Single words by set
+    intersection; phrases only from a word that starts one (a long text in 0.3 ms, not 2.4)."""
     tokens = _TOKEN.findall(variant)
-    for size in (1, 2, 3, 4):
-        for start in range(len(tokens) - size + 1):
-            phrase = " ".join(tokens[start : start + size])
-            if phrase in words:
-                return phrase
+    single = words.intersection(tokens)
+    starts = _phrase_starts(words)
+    for index, token in enumerate(tokens):
+        if token in single:
+            return token
+        if token in starts:
+            for size in (2, 3, 4):
+                phrase = " ".join(tokens[index : index + size])
+                if phrase in words:
+                    return phrase
     return ""
 
 
@@ -189,8 +234,8 @@ def screen_rules(text: str, exclude_lexicons: frozenset[str] = frozenset()) -> V
     """Word lists and injection heuristics only; no model. `exclude_lexicons` leaves vendored word lists out
     (leave-one-source-out evaluation)."""
     plain = normalize(text)
-    for variant in _injection_variants(plain):
-        for pattern in _injection_patterns():
+    for variant, count in _injection_variants(plain):
+        for pattern in _injection_patterns()[:count]:
             match = pattern.search(variant)
             if match:
                 reason = "the text tries to give the AI instructions of its own"
@@ -199,27 +244,28 @@ def screen_rules(text: str, exclude_lexicons: frozenset[str] = frozenset()) -> V
         match = pattern.search(text)
         if match:
             return Verdict(False, "injection", "the text carries an encoded payload", match.group()[:40])
+    blob = _base85_blob(text)
+    if blob:
+        return Verdict(False, "injection", "the text carries an encoded payload", blob[:40])
     for decoded in decoded_payloads(text)[:4]:
         inner = screen_rules(decoded, exclude_lexicons)
         if not inner.allowed:
             return Verdict(False, inner.category, f"{inner.reason} (hidden in an encoded block)", inner.match)
     squeezed = re.sub(r"(\w)\1{2,}", r"\1", plain)  # fuuuck → fuck
     spaced = re.sub(r"(?<!\w)(\w)[ .*_-](?=\w(?!\w))", r"\1", plain)  # "f u c k", "f.u.c.k" → "fuck"
-    variants = {
-        plain,
-        squeezed,
-        squeezed.translate(_LEET),
-        spaced,
-        plain.translate(_LATIN_LOOKALIKES),
-        plain.translate(_CYRILLIC_LOOKALIKES),
-        squeezed.translate(_LEET).translate(_LATIN_LOOKALIKES),
-    }
-    for category, pattern in _word_patterns().items():
+    variants = {plain, squeezed, spaced, squeezed.translate(_LEET)}
+    if re.search(r"[a-z]", plain) and re.search(r"[а-я]", plain):  # look-alikes only matter in mixed text
+        variants |= {
+            plain.translate(_LATIN_LOOKALIKES),
+            plain.translate(_CYRILLIC_LOOKALIKES),
+            squeezed.translate(_LEET).translate(_LATIN_LOOKALIKES),
+        }
+    for category, pattern in _word_patterns():
         for variant in variants:
             match = pattern.search(variant)
             if match:
                 reason = REASONS.get(category, "the text contains words that are not allowed")
-                return Verdict(False, category, reason, match.group())
+                return Verdict(False, category, reason, _word_at(variant, match))
     words = lexicon_words(exclude_lexicons)
     for variant in variants:
         match = _lexicon_match(variant, words)

@@ -118,9 +118,13 @@ def output_refused(fields: dict[str, str], *, from_template: bool = False) -> tu
     rules screen it (profanity or an instruction put together from the pieces); the classifier, trained on
     sentences, scored some of its two-word calls to action high ("Come taste" 0.96)."""
     texts = {k: v for k, v in fields.items() if v}
-    if from_template:
-        return next(((k, v) for k, v in ((k, safety.screen_rules(t)) for k, t in texts.items()) if not v.allowed), None)
-    return safety.screen_many(texts, llm_client() if settings.SAFETY_LLM else None)
+    if not from_template:
+        return safety.screen_many(texts, llm_client() if settings.SAFETY_LLM else None)
+    for key, text in texts.items():
+        verdict = safety.screen_rules(text)
+        if not verdict.allowed:
+            return key, verdict
+    return None
 
 
 def screened(write, *, what: str, from_template=lambda result: False):

@@ -49,7 +49,10 @@ def test_generate_text_answers_400_when_the_writer_keeps_writing_refused_text(ap
 def test_the_template_writer_output_is_screened_too(db):
     result = copywriting.texts_write(brief=BRIEF, slots=SLOTS)
     assert "rewritten" not in result.stats
-    assert copywriting.output_refused(result.texts) is None
+    assert copywriting.output_refused(result.texts, from_template=True) is None
+    # the template writer's texts meet the rules: profanity or an instruction put together from the pieces
+    field, verdict = copywriting.output_refused({"cta": "Go", "headline": "Fucking 20% off"}, from_template=True)
+    assert field == "headline" and verdict.category == "offensive"
 
 
 @pytest.fixture

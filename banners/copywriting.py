@@ -112,6 +112,11 @@ class UnsafeOutput(Exception):
         self.verdict = verdict
 
 
+def _safety_client() -> llm.ChatClient | None:
+    """The LLM that gives the safety gate its second opinion, when configured and switched on."""
+    return llm_client() if settings.SAFETY_LLM else None
+
+
 def output_refused(fields: dict[str, str], *, from_template: bool = False) -> tuple[str, safety.Verdict] | None:
     """The first generated field the safety gate refuses, or None. An LLM's text meets the same gate as the
     input. The template writer's is made only of input the whole gate passed and of our phrasebook, so the
@@ -119,7 +124,7 @@ def output_refused(fields: dict[str, str], *, from_template: bool = False) -> tu
     sentences, scored some of its two-word calls to action high ("Come taste" 0.96)."""
     texts = {k: v for k, v in fields.items() if v}
     if not from_template:
-        return safety.screen_many(texts, llm_client() if settings.SAFETY_LLM else None)
+        return safety.screen_many(texts, _safety_client())
     for key, text in texts.items():
         verdict = safety.screen_rules(text)
         if not verdict.allowed:
@@ -151,8 +156,7 @@ REWRITE_VARIANT = 7  # a second draft starts from another variant of the templat
 
 def safety_check(*, fields: dict[str, str], user=None, banner: Banner | None = None) -> None:
     """Raise UnsafeInput for the first refused field, after logging the refusal."""
-    client = llm_client() if settings.SAFETY_LLM else None
-    refused = safety.screen_many({k: v for k, v in fields.items() if v}, client)
+    refused = safety.screen_many({k: v for k, v in fields.items() if v}, _safety_client())
     if refused is None:
         return
     field, verdict = refused

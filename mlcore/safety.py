@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mlcore.llm import ChatClient, LLMUnavailable, extract_json
-from mlcore.safety_model import SafetyModel, load_model
+from mlcore.safety_model import C, FeatureCache, SafetyModel, load_lexicons, load_model, train
 
 DATA_DIR = Path(__file__).parent / "data" / "safety"
 
@@ -378,8 +378,6 @@ def evaluate_by_source(
     split, the held-out source's word list left out of the rules too) and screen the held-out rows with
     rules + model. Reports each source's figure, the mean blocked rate over attack sources, and the share
     of benign ad copy refused (each benign source held out in its own turn). `held_out` limits the turns."""
-    from mlcore.safety_model import C, FeatureCache, load_lexicons, train
-
     cache = cache or FeatureCache()
     c = c or C
     lexicons = set(load_lexicons())

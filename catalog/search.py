@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import django_rq
@@ -38,13 +40,27 @@ def min_fit() -> float:
     return min_similarity(settings.EMBEDDER) if configured is None else configured
 
 
+_HERE = contextvars.ContextVar("embed_here", default=False)
+
+
+@contextmanager
+def embedding_here():
+    """Queries are embedded in this process while inside: for a command that searches the bank (as
+    load_demo does for its banners), which may run before any worker is up."""
+    token = _HERE.set(True)
+    try:
+        yield
+    finally:
+        _HERE.reset(token)
+
+
 def texts_embed(texts: list[str]) -> np.ndarray:
     """Vectors of texts: computed here inside a worker, or by a `default` worker for a web request."""
     unique = list(dict.fromkeys(texts))
     if len(unique) < len(texts):
         vectors = texts_embed(unique)
         return vectors[[unique.index(text) for text in texts]]
-    if get_current_job() is not None or settings.EMBED_IN_PROCESS:
+    if get_current_job() is not None or settings.EMBED_IN_PROCESS or _HERE.get():
         from mlcore.embed import embedder
 
         return embedder(settings.EMBEDDER).encode(texts, query=True)

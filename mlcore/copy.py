@@ -165,6 +165,16 @@ def brief_prompt(brief: CopyBrief, facts: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def copy_messages(
+    brief: CopyBrief, slots: Sequence[TextSlot], voice: Voice = Voice(), examples: Sequence[dict] = ()
+) -> list[dict]:
+    """The first two messages of a copy request: what the LLM is asked, and what a copy LoRA learns."""
+    return [
+        {"role": "system", "content": system_prompt(brief, slots, voice, examples)},
+        {"role": "user", "content": brief_prompt(brief, key_facts(brief.offer))},
+    ]
+
+
 def shorten_prompt(
     over: dict[str, tuple[int, int]], missing: Sequence[str], lost: Sequence[str], other: dict | None = None
 ) -> str:
@@ -360,10 +370,7 @@ def write_copy(
     facts = key_facts(brief.offer)
     tally, retries, texts = _Tally(), 0, {s.key: "" for s in ai_slots}
     if ai_slots:
-        messages = [
-            {"role": "system", "content": system_prompt(brief, ai_slots, voice, examples)},
-            {"role": "user", "content": brief_prompt(brief, facts)},
-        ]
+        messages = copy_messages(brief, ai_slots, voice, examples)
         schema = response_schema(ai_slots)
         while True:
             reply = client.chat(

@@ -184,17 +184,11 @@ class LocalTransformersClient:
         self.model = model.to(self.device).eval()
         self.lock = threading.Lock()
 
-    def _prompt(self, messages: list[Message]) -> str:
-        if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        lines = [f"{m['role'].upper()}: {m['content']}" for m in messages]
-        return "\n\n".join([*lines, "ASSISTANT:"])
-
     def chat(self, messages, *, json_schema=None, max_tokens=512, temperature=0.7) -> ChatReply:
         import torch
 
         started = time.perf_counter()
-        inputs = self.tokenizer(self._prompt(messages), return_tensors="pt").to(self.device)
+        inputs = self.tokenizer(chat_prompt(self.tokenizer, messages), return_tensors="pt").to(self.device)
         options = {
             "max_new_tokens": max_tokens,
             "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
@@ -213,6 +207,15 @@ class LocalTransformersClient:
             completion_tokens=int(new_tokens.shape[0]),
             seconds=time.perf_counter() - started,
         )
+
+
+def chat_prompt(tokenizer, messages: list[Message]) -> str:
+    """The prompt a local model reads: its chat template, or plain role lines for a model without one.
+    The copy trainer builds its examples with this too, so an adapter learns the prompt it is served."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    lines = [f"{m['role'].upper()}: {m['content']}" for m in messages]
+    return "\n\n".join([*lines, "ASSISTANT:"])
 
 
 @lru_cache(maxsize=4)

@@ -42,7 +42,7 @@ def test_bootstrap_brings_shipped_demo_vectors_to_the_configured_embedder(db, se
     the parts' shipped vectors, so nothing is embedded."""
     settings.EMBED_IN_PROCESS = True
     settings.EMBEDDER = E5
-    call_command("load_demo")
+    call_command("load_demo", no_banners=True)
     assert set(ImageText.objects.values_list("embedder", flat=True)) == {E5}
     old = BankImage.objects.get(name="hot beverage")  # as an install from before the Russian texts had it
     old.caption_translation, old.hypotheses = "", old.hypotheses[:3]

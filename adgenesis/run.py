@@ -105,9 +105,10 @@ class Supervisor:
         )
         for gpu in _gpu_ids():
             gpu_env = dict(env, CUDA_VISIBLE_DEVICES=gpu) if gpu else env
-            label = f"worker imagegen (GPU {gpu})" if gpu else "worker imagegen (CPU)"
+            label = f"worker imagegen+train (GPU {gpu})" if gpu else "worker imagegen+train (CPU)"
+            # The same worker takes style trainings (`train`) when no picture is waiting.
             self.children.append(
-                Child(label, self.manage("rqworker", "imagegen", "--worker-class", model_worker), gpu_env)
+                Child(label, self.manage("rqworker", "imagegen", "train", "--worker-class", model_worker), gpu_env)
             )
         self.children.append(
             Child("worker segment", self.manage("rqworker", "segment", "--worker-class", model_worker), env)

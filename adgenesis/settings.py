@@ -117,12 +117,14 @@ REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url(DATA_DIR)
 REDIS_DB = env.int("ADGENESIS_REDIS_DB", default=0)
 JOB_TIMEOUT = env.int("ADGENESIS_JOB_TIMEOUT", default=300)
 IMAGE_JOB_TIMEOUT = env.int("ADGENESIS_IMAGE_JOB_TIMEOUT", default=900)
+TRAIN_JOB_TIMEOUT = env.int("ADGENESIS_TRAIN_JOB_TIMEOUT", default=48 * 3600)  # a style sweep runs for hours
 RQ_QUEUES = {
     name: {"URL": REDIS_URL, "DB": REDIS_DB, "DEFAULT_TIMEOUT": timeout}
     for name, timeout in (
         ("default", JOB_TIMEOUT),
         ("imagegen", IMAGE_JOB_TIMEOUT),
         ("segment", JOB_TIMEOUT),
+        ("train", TRAIN_JOB_TIMEOUT),
     )
 }
 RQ_SHOW_ADMIN_LINK = True

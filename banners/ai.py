@@ -23,7 +23,7 @@ from mlcore import imagegen, imageprompt
 
 
 def _style_for(task: GenerationTask) -> StyleAdapter | None:
-    return task.style or StyleAdapter.objects.filter(approved=True).order_by("name").first()
+    return task.style or StyleAdapter.objects.for_brand(task.campaign.product.brand_kit)
 
 
 def variant_seed(task: GenerationTask, variant: int) -> int:

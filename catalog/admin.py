@@ -2,9 +2,13 @@ import django_rq
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from catalog.models import BankImage, BrandKit, ImageText, Product, StyleAdapter
+from catalog import training
+from catalog.models import BankImage, BrandKit, ImageText, Product, StyleAdapter, StyleSample, StyleVote
 from catalog.services import bank_images_set_status, duplicate_of, image_check
 
 
@@ -61,6 +65,7 @@ class BankImageForm(forms.ModelForm):
             "has_text",
             "has_logo",
             "too_complex",
+            "has_currency_sign",
             "caption",
             "caption_translation",
             "hypotheses",
@@ -87,7 +92,7 @@ class BankImageForm(forms.ModelForm):
 class BankImageAdmin(admin.ModelAdmin):
     form = BankImageForm
     list_display = ["preview", "name", "status", "source", "has_text", "has_logo", "too_complex", "created_at"]
-    list_filter = ["status", "source", "has_text", "has_logo", "too_complex"]
+    list_filter = ["status", "source", "has_text", "has_logo", "too_complex", "has_currency_sign"]
     search_fields = ["name", "caption", "caption_translation", "texts__text"]
     readonly_fields = ["preview_large", "width", "height", "phash", "indexed_at", "created_at"]
     actions = ["approve", "reject", "index"]
@@ -136,8 +141,132 @@ class ImageTextAdmin(admin.ModelAdmin):
         return text.embedding is not None
 
 
+def loss_curve(losses: list[float], width: int = 160, height: int = 36) -> str:
+    """The loss of every step as a small SVG line, first and last values beside it."""
+    if len(losses) < 2:
+        return "—"
+    low, high = min(losses), max(losses)
+    span = (high - low) or 1.0
+    points = " ".join(
+        f"{i * width / (len(losses) - 1):.1f},{height - 2 - (v - low) * (height - 4) / span:.1f}"
+        for i, v in enumerate(losses)
+    )
+    return format_html(
+        '<svg width="{}" height="{}" role="img" aria-label="loss curve"><polyline points="{}" fill="none" '
+        'stroke="#2563eb" stroke-width="1.5"/></svg> {} → {}',
+        width,
+        height,
+        points,
+        f"{losses[0]:.3f}",
+        f"{losses[-1]:.3f}",
+    )
+
+
 @admin.register(StyleAdapter)
 class StyleAdapterAdmin(admin.ModelAdmin):
-    list_display = ["name", "lora_path", "trigger_words", "scale", "approved", "created_at"]
-    list_filter = ["approved"]
-    search_fields = ["name", "trigger_words"]
+    list_display = ["name", "status", "progress_line", "curve", "sweep_link", "brand_kit", "approved", "created_at"]
+    list_filter = ["approved", "status", "sweep", "brand_kit"]
+    search_fields = ["name", "trigger_words", "sweep"]
+    readonly_fields = ["status", "progress_line", "curve", "config", "data_sha256", "error", "created_at"]
+    exclude = ["losses", "progress"]
+    actions = ["approve", "withdraw"]
+
+    @admin.display(description="progress")
+    def progress_line(self, adapter: StyleAdapter) -> str:
+        p = adapter.progress
+        if not p or adapter.status == StyleAdapter.Status.TRAINED:
+            return "—"
+        eta = f", ETA {int(p['eta_s'] // 60)} min" if p.get("eta_s", float("inf")) < 1e9 else ""
+        return f"step {p['step']}/{p['steps']}, loss {p['loss']:.4f}, {p['it_per_s']:.2f} it/s{eta}"
+
+    @admin.display(description="loss")
+    def curve(self, adapter: StyleAdapter) -> str:
+        return loss_curve(adapter.losses)
+
+    @admin.display(description="sweep")
+    def sweep_link(self, adapter: StyleAdapter) -> str:
+        if not adapter.sweep:
+            return "—"
+        return format_html(
+            '<a href="{}">{} — vote</a>', reverse("admin:catalog_style_sweep", args=[adapter.sweep]), adapter.sweep
+        )
+
+    @admin.action(description="Approve: AI mode uses it (the newest approved per brand, else global)")
+    def approve(self, request, queryset):
+        trained = queryset.filter(status=StyleAdapter.Status.TRAINED)
+        count = trained.update(approved=True)
+        if count < queryset.count():
+            messages.warning(request, "Only trained adapters can be approved; the others were left as they are.")
+        messages.success(request, f"{count} adapter(s) approved.")
+
+    @admin.action(description="Withdraw approval")
+    def withdraw(self, request, queryset):
+        messages.success(request, f"{queryset.update(approved=False)} adapter(s) withdrawn.")
+
+    def get_urls(self):
+        sweep = path("sweep/<str:sweep>/", self.admin_site.admin_view(self.sweep_view), name="catalog_style_sweep")
+        return [sweep, *super().get_urls()]
+
+    def sweep_view(self, request, sweep: str):
+        """Per validation description the candidates side by side, ranked 1 (best) to 4; the summary names
+        the winner (most first places, Borda points on ties)."""
+        candidates = training.sweep_candidates(sweep=sweep)
+        if not candidates:
+            raise Http404(f"no sweep named {sweep}")
+        can_vote = request.user.has_perm("catalog.change_styleadapter")
+        samples = {(s.adapter_id, s.index): s for s in StyleSample.objects.filter(adapter__in=candidates)}
+        indices = sorted({index for _, index in samples})
+        mine = {v.index: v.ranking for v in StyleVote.objects.filter(sweep=sweep, user=request.user)}
+        errors = {}
+        if request.method == "POST" and can_vote:
+            saved = 0
+            for index in indices:
+                places = {a.pk: request.POST.get(f"rank-{index}-{a.pk}", "") for a in candidates}
+                if not any(places.values()):
+                    continue
+                try:
+                    order = sorted(places, key=lambda pk: int(places[pk] or 0))
+                    if sorted(int(v or 0) for v in places.values()) != list(range(1, len(candidates) + 1)):
+                        raise ValidationError(f"give each picture a different place from 1 to {len(candidates)}")
+                    training.style_vote_record(sweep=sweep, index=index, ranking=order, user=request.user)
+                    saved += 1
+                except ValidationError as error:
+                    errors[index] = " ".join(error.messages)
+            if saved:
+                messages.success(request, f"{saved} ranking(s) saved.")
+            if not errors:
+                return HttpResponseRedirect(request.path)
+            mine = {v.index: v.ranking for v in StyleVote.objects.filter(sweep=sweep, user=request.user)}
+        rows = []
+        for index in indices:
+            ranking = mine.get(index, [])
+            cells = [
+                {
+                    "adapter": a,
+                    "sample": samples.get((a.pk, index)),
+                    "place": ranking.index(a.pk) + 1 if a.pk in ranking else "",
+                }
+                for a in candidates
+            ]
+            description = next((c["sample"].description for c in cells if c["sample"]), "")
+            rows.append(
+                {
+                    "index": index,
+                    "number": index + 1,
+                    "description": description,
+                    "cells": cells,
+                    "error": errors.get(index, ""),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Style sweep {sweep}",
+            "sweep": sweep,
+            "candidates": candidates,
+            "places": range(1, len(candidates) + 1),
+            "rows": rows,
+            "summary": training.sweep_summary(sweep=sweep),
+            "can_vote": can_vote,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/style_sweep.html", context)

@@ -15,3 +15,9 @@ def bank_index_images(image_ids: list[int], recaption: bool = False) -> dict[str
 
     images = BankImage.objects.filter(pk__in=image_ids).order_by("pk")
     return services.bank_index(images=images, vlm=vlm_client(), recaption=recaption)
+
+
+def style_training_run(options: dict) -> list[str]:
+    from catalog.training import style_training_run as run
+
+    return [adapter.name for adapter in run(**options)]

@@ -157,6 +157,9 @@ class BankImage(models.Model):
     has_text = models.BooleanField(default=False, help_text="The picture shows letters or numbers.")
     has_logo = models.BooleanField(default=False, help_text="The picture shows a brand logo.")
     too_complex = models.BooleanField(default=False, help_text="Too busy to sit behind banner text.")
+    has_currency_sign = models.BooleanField(
+        default=False, help_text="The picture shows a currency sign ($, €, ₽): kept out of style training."
+    )
     caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture, in English or Russian.")
     caption_translation = models.TextField(
         blank=True, help_text="The caption in the other language (optional); search reads both."
@@ -214,19 +217,80 @@ class ImageText(models.Model):
         return f"{self.kind}: {self.text[:60]}"
 
 
+class StyleAdapterQuerySet(models.QuerySet):
+    def approved(self) -> StyleAdapterQuerySet:
+        return self.filter(approved=True, status=StyleAdapter.Status.TRAINED)
+
+    def for_brand(self, kit: BrandKit | None) -> StyleAdapter | None:
+        """The approved style of the brand kit, else the approved global one (no brand kit)."""
+        approved = self.approved().order_by("-created_at", "name")
+        return (kit and approved.filter(brand_kit=kit).first()) or approved.filter(brand_kit=None).first()
+
+
 class StyleAdapter(models.Model):
-    """A style LoRA for the AI picture mode, approved by a designer before marketers see it."""
+    """A style LoRA for the AI picture mode: trained here (train_style_lora) or registered by hand,
+    approved by a designer before marketers get it; never approved automatically."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        TRAINING = "training"
+        TRAINED = "trained"
+        FAILED = "failed"
 
     name = models.CharField(max_length=100, unique=True)
     lora_path = models.CharField(max_length=500, help_text="Path of the .safetensors file on the GPU hosts.")
     trigger_words = models.CharField(max_length=200, blank=True)
     scale = models.FloatField(default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
     captions = models.JSONField(default=list, blank=True, help_text="Training captions, for few-shot prompts.")
+    brand_kit = models.ForeignKey(
+        BrandKit, null=True, blank=True, on_delete=models.SET_NULL, help_text="Empty: the global style."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.TRAINED)
+    sweep = models.CharField(max_length=100, blank=True, db_index=True, help_text="The sweep it was trained in.")
+    config = models.JSONField(default=dict, blank=True, help_text="How it was trained: base, rank, LR, batch, steps.")
+    losses = models.JSONField(default=list, blank=True, help_text="The loss of every optimizer step.")
+    progress = models.JSONField(default=dict, blank=True)
+    data_sha256 = models.CharField(max_length=64, blank=True, help_text="The training data set's manifest hash.")
+    error = models.TextField(blank=True)
     approved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StyleAdapterQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class StyleSample(models.Model):
+    """A validation picture drawn with an adapter: description `index` of its sweep's validation set."""
+
+    adapter = models.ForeignKey(StyleAdapter, related_name="samples", on_delete=models.CASCADE)
+    index = models.PositiveSmallIntegerField()
+    description = models.TextField()
+    image = models.ImageField(upload_to="styles/")
+
+    class Meta:
+        ordering = ["adapter", "index"]
+        constraints = [models.UniqueConstraint(fields=["adapter", "index"], name="one_sample_per_description")]
+
+    def __str__(self) -> str:
+        return f"{self.adapter.name} #{self.index + 1}"
+
+
+class StyleVote(models.Model):
+    """A designer's ranking of a sweep's candidates for one validation description, best first."""
+
+    sweep = models.CharField(max_length=100, db_index=True)
+    index = models.PositiveSmallIntegerField()
+    ranking = models.JSONField(help_text="Adapter ids, best first.")
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sweep", "index", "user"], name="one_vote_per_designer")]
+
+    def __str__(self) -> str:
+        return f"{self.sweep} #{self.index + 1} by {self.user}"

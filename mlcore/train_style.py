@@ -1,0 +1,353 @@
+"""A style LoRA for Qwen-Image (seed 003), trained on the designers' approved bank pictures.
+
+The objective is the rectified-flow one of diffusers' Qwen-Image LoRA example: a clean latent x and
+noise n are mixed at a sampled sigma, x_t = (1 - sigma) x + sigma n, and the transformer learns the
+velocity n - x. Latents and prompt embeddings are computed once before training (the VAE and the
+text encoder then leave memory); only the LoRA on the transformer's attention projections learns.
+bf16 with gradient checkpointing on CUDA, fp32 on the CPU.
+
+The data set is a manifest (`style_manifest_write`): each picture already resized to its resolution
+bucket, with its English caption and the sha256 of its bytes, checked before training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from mlcore import training
+
+log = logging.getLogger(__name__)
+
+LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+LORA_FILE = "pytorch_lora_weights.safetensors"
+# Aspect ratios a picture is bucketed into (width:height), each drawn at about resolution² pixels.
+BUCKET_RATIOS = ((1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (9, 16))
+SIDE_MULTIPLE = 32  # VAE (8) × patch (2), with room for a smaller test VAE
+
+
+@dataclass(frozen=True)
+class StyleTrainConfig:
+    steps: int = 1000
+    batch_size: int = 1
+    grad_accum: int = 4
+    lr: float = 1e-4
+    rank: int = 16
+    alpha: int = 16
+    warmup_steps: int = 0
+    weight_decay: float = 1e-4
+    max_grad_norm: float = 1.0
+    resolution: int = 1024
+    gradient_checkpointing: bool = True  # on CUDA; the CPU trains tiny models only
+    checkpoint_every: int = 100
+    seed: int = 0
+    trigger: str = ""  # a word put before every caption, e.g. "adgenesis style"
+
+
+@dataclass(frozen=True)
+class StyleTrainResult:
+    lora_file: Path
+    steps: int
+    losses: list[float]
+    resumed_from: int
+    seconds: float
+    seconds_per_step: float
+    peak_memory_gib: float | None
+
+
+# -- data set ----------------------------------------------------------------------------------------
+
+
+def bucket_for(width: int, height: int, resolution: int) -> tuple[int, int]:
+    """The bucket (width, height) nearest the picture's aspect ratio, about resolution² pixels, sides
+    multiples of SIDE_MULTIPLE."""
+    ratio = width / height
+    w, h = min(BUCKET_RATIOS, key=lambda r: abs(np.log(ratio / (r[0] / r[1]))))
+    scale = resolution / np.sqrt(w * h)
+    snap = lambda side: max(SIDE_MULTIPLE, round(float(side * scale) / SIDE_MULTIPLE) * SIDE_MULTIPLE)  # noqa: E731
+    return snap(w), snap(h)
+
+
+def bucket_resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Cover the bucket and cut the centre; transparency goes onto white."""
+    image = image.convert("RGBA")
+    flat = Image.new("RGBA", image.size, "white")
+    flat.alpha_composite(image)
+    image = flat.convert("RGB")
+    scale = max(size[0] / image.width, size[1] / image.height)
+    resized = image.resize(
+        (max(size[0], round(image.width * scale)), max(size[1], round(image.height * scale))), Image.LANCZOS
+    )
+    left, top = (resized.width - size[0]) // 2, (resized.height - size[1]) // 2
+    return resized.crop((left, top, left + size[0], top + size[1]))
+
+
+def style_manifest_write(items: Sequence[dict], out: Path, *, resolution: int) -> Path:
+    """Resize each picture (`path`, `caption`, optional `id`) into its bucket under out/images and write
+    out/manifest.json with every file's sha256 and the data set's own."""
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for item in items:
+        with Image.open(item["path"]) as opened:
+            source = hashlib.sha256(Path(item["path"]).read_bytes()).hexdigest()
+            size = bucket_for(opened.width, opened.height, resolution)
+            picture = bucket_resize(opened, size)
+        name = f"images/{source[:16]}-{size[0]}x{size[1]}.png"
+        picture.save(out / name, optimize=False)
+        rows.append(
+            {
+                "file": name,
+                "caption": item["caption"],
+                "width": size[0],
+                "height": size[1],
+                "sha256": hashlib.sha256((out / name).read_bytes()).hexdigest(),
+                "source_sha256": source,
+                "id": item.get("id"),
+            }
+        )
+    manifest = {"resolution": resolution, "items": rows, "sha256": training.records_hash(rows)}
+    path = out / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    return path
+
+
+def manifest_read(path: Path) -> tuple[dict, list[dict]]:
+    """The manifest and its items, every picture checked against its sha256."""
+    if not path.is_file():
+        raise training.TrainingError(f"--data {path}: no such manifest (build_style_dataset writes one)")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    items = manifest.get("items") or []
+    if not items:
+        raise training.TrainingError(f"{path}: the data set is empty: approve pictures without text or logos first")
+    for item in items:
+        file = path.parent / item["file"]
+        if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != item["sha256"]:
+            raise training.TrainingError(
+                f"{file}: missing or changed since the manifest was written; rebuild the data set"
+            )
+    return manifest, items
+
+
+# -- training ----------------------------------------------------------------------------------------
+
+
+class _Cache:
+    """Per picture: its clean latent (normalized as the pipeline expects) and its prompt embedding."""
+
+    def __init__(self, pipe, items: Sequence[dict], folder: Path, trigger: str, device: str, dtype):
+        from diffusers.image_processor import VaeImageProcessor
+
+        processor = VaeImageProcessor(vae_scale_factor=pipe.vae_scale_factor * 2)
+        config = pipe.vae.config
+        mean = torch.tensor(config.latents_mean).view(1, config.z_dim, 1, 1, 1)
+        inv_std = 1.0 / torch.tensor(config.latents_std).view(1, config.z_dim, 1, 1, 1)
+        self.latents, self.prompts, self.masks = [], [], []
+        with torch.no_grad():
+            for item in items:
+                with Image.open(folder / item["file"]) as picture:
+                    pixels = processor.preprocess(picture.convert("RGB"), height=item["height"], width=item["width"])
+                pixels = pixels.unsqueeze(2).to(device, pipe.vae.dtype)  # (1, 3, frames=1, H, W)
+                latent = pipe.vae.encode(pixels).latent_dist.mode().float().cpu()
+                self.latents.append((latent - mean) * inv_std)
+                caption = f"{trigger}, {item['caption']}" if trigger else item["caption"]
+                embeds, mask = pipe.encode_prompt(prompt=[caption], device=device)
+                self.prompts.append(embeds.to("cpu", dtype))
+                self.masks.append(
+                    mask.to("cpu") if mask is not None else torch.ones(embeds.shape[:2], dtype=torch.long)
+                )
+
+
+def _batch_text(cache: _Cache, indices: list[int], device: str):
+    longest = max(cache.prompts[i].shape[1] for i in indices)
+    embeds = torch.zeros(
+        len(indices), longest, cache.prompts[indices[0]].shape[2], dtype=cache.prompts[indices[0]].dtype
+    )
+    mask = torch.zeros(len(indices), longest, dtype=torch.long)
+    for row, i in enumerate(indices):
+        n = cache.prompts[i].shape[1]
+        embeds[row, :n], mask[row, :n] = cache.prompts[i][0], cache.masks[i][0]
+    return embeds.to(device), mask.to(device)
+
+
+def flow_matching_loss(pipe, transformer, scheduler, cache: _Cache, indices: list[int], generator, device, dtype):
+    """The loss of one group of same-sized pictures: noise at a uniformly drawn timestep, predict the
+    velocity (noise - latent), mean squared error."""
+    latents = torch.cat([cache.latents[i] for i in indices]).to(device, dtype)  # (B, C, 1, h, w)
+    batch, channels, _, height, width = latents.shape
+    noise = torch.randn(latents.shape, generator=generator, dtype=torch.float32).to(device, dtype)
+    u = torch.rand(batch, generator=generator)
+    index = (u * scheduler.config.num_train_timesteps).long().clamp(max=len(scheduler.timesteps) - 1)
+    timesteps = scheduler.timesteps[index].to(device)
+    sigmas = scheduler.sigmas[index].to(device, dtype).view(batch, 1, 1, 1, 1)
+    noisy = (1.0 - sigmas) * latents + sigmas * noise
+    packed = pipe._pack_latents(noisy.permute(0, 2, 1, 3, 4), batch, channels, height, width)
+    embeds, mask = _batch_text(cache, indices, device)
+    prediction = transformer(
+        hidden_states=packed,
+        encoder_hidden_states=embeds,
+        encoder_hidden_states_mask=mask,
+        timestep=timesteps / 1000,
+        img_shapes=[(1, height // 2, width // 2)] * batch,
+        return_dict=False,
+    )[0]
+    scale = pipe.vae_scale_factor
+    prediction = pipe._unpack_latents(prediction, height * scale, width * scale, scale)
+    return torch.mean(((prediction.float() - (noise - latents).float()) ** 2).reshape(batch, -1), dim=1).mean()
+
+
+def train_style_lora(
+    *,
+    base: str | Path,
+    manifest: str | Path,
+    out: str | Path,
+    config: StyleTrainConfig = StyleTrainConfig(),
+    resume: bool = False,
+    progress: training.ProgressCallback | None = None,
+    device: str | None = None,
+) -> StyleTrainResult:
+    """Train a style LoRA over the Qwen-Image folder `base` on the pictures of `manifest`; the adapter
+    goes to out/pytorch_lora_weights.safetensors (what `load_lora_weights` and `--lora` read), the
+    report to out/training.json, checkpoints to out/checkpoints."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, QwenImagePipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict, set_peft_model_state_dict
+
+    # 1. Check inputs
+    base, out, manifest = Path(base), Path(out), Path(manifest)
+    if not (base / "model_index.json").is_file():
+        raise training.TrainingError(
+            f"--base {base}: no model_index.json there; give a Qwen-Image folder (diffusers layout)"
+        )
+    data, items = manifest_read(manifest)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    device, dtype = training.device_and_dtype(device)
+
+    # 2. Components; latents and prompt embeddings once, then only the transformer stays
+    pipe = QwenImagePipeline.from_pretrained(base, dtype=dtype, local_files_only=True).to(device)
+    cache = _Cache(pipe, items, manifest.parent, config.trigger, device, dtype)
+    transformer = pipe.transformer
+    pipe.text_encoder, pipe.vae = None, None
+    if device == "cuda":
+        torch.cuda.empty_cache()
+    scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(base, subfolder="scheduler")
+    transformer.requires_grad_(False)
+    torch.manual_seed(config.seed)
+    transformer.add_adapter(
+        LoraConfig(
+            r=config.rank, lora_alpha=config.alpha, init_lora_weights="gaussian", target_modules=list(LORA_TARGETS)
+        )
+    )
+    for parameter in transformer.parameters():
+        if parameter.requires_grad:
+            parameter.data = parameter.data.float()  # LoRA weights learn in fp32 under bf16 autocast
+    if config.gradient_checkpointing and device == "cuda":
+        transformer.enable_gradient_checkpointing()
+    transformer.train()
+
+    # 3. Optimizer, schedule, and the checkpoint to resume from
+    optimizer, optimizer_note = training.adamw(
+        transformer.parameters(), lr=config.lr, weight_decay=config.weight_decay, eight_bit=False, device=device
+    )
+    lr_schedule = training.scheduler_for(optimizer, warmup=config.warmup_steps, total=config.steps)
+    start, losses = 0, []
+    checkpoint = training.checkpoint_latest(out) if resume else None
+    if checkpoint:
+        start, state, losses = training.checkpoint_load(checkpoint, optimizer=optimizer, scheduler=lr_schedule)
+        set_peft_model_state_dict(transformer, state)
+        log.info("style LoRA: resumed from %s (step %d)", checkpoint, start)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+
+    # 4. Training loop: one optimizer step = grad_accum micro-batches of batch_size pictures; pictures
+    # of different buckets in one micro-batch go through the transformer in same-size groups.
+    meter = training.Meter(start, config.steps)
+    per_step = config.batch_size * config.grad_accum
+    for step in range(start, config.steps):
+        generator = torch.Generator().manual_seed(training.step_seed(config.seed, step))
+        indices = training.sample_indices(len(items), seed=config.seed, start=step * per_step, count=per_step)
+        step_loss = 0.0
+        for k in range(config.grad_accum):
+            micro = indices[k * config.batch_size : (k + 1) * config.batch_size]
+            for group in _same_size_groups(items, micro):
+                with torch.autocast(device_type="cuda", dtype=dtype, enabled=device == "cuda"):
+                    loss = flow_matching_loss(pipe, transformer, scheduler, cache, group, generator, device, dtype)
+                share = len(group) / (len(micro) * config.grad_accum)
+                (loss * share).backward()
+                step_loss += float(loss.detach()) * share
+        torch.nn.utils.clip_grad_norm_([p for p in transformer.parameters() if p.requires_grad], config.max_grad_norm)
+        lr = lr_schedule.get_last_lr()[0]
+        optimizer.step()
+        lr_schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(step_loss)
+        report = meter.progress(step + 1, step_loss, lr)
+        log.info("style LoRA: %s", report.line())
+        if progress:
+            progress(report)
+        if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
+            training.checkpoint_save(
+                out,
+                step=step + 1,
+                lora=get_peft_model_state_dict(transformer),
+                optimizer=optimizer,
+                scheduler=lr_schedule,
+                losses=losses,
+            )
+
+    # 5. The adapter and its report
+    trained = config.steps - start
+    seconds_per_step = (time.perf_counter() - meter.started) / trained if trained else 0.0
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else None
+    QwenImagePipeline.save_lora_weights(
+        out,
+        transformer_lora_layers=get_peft_model_state_dict(transformer),
+        weight_name=LORA_FILE,
+        transformer_lora_adapter_metadata={
+            "r": config.rank,
+            "lora_alpha": config.alpha,
+            "target_modules": sorted(LORA_TARGETS),
+        },
+    )
+    seconds = time.perf_counter() - started
+    training.report_write(
+        out,
+        kind="style",
+        base=str(base),
+        config=asdict(config),
+        manifest=str(manifest),
+        pictures=len(items),
+        data_sha256=data.get("sha256", ""),
+        optimizer=optimizer_note,
+        device=device,
+        resumed_from=start,
+        losses=losses,
+        seconds=round(seconds, 2),
+        seconds_per_step=round(seconds_per_step, 4),
+        peak_memory_gib=round(peak, 2) if peak is not None else None,
+    )
+    return StyleTrainResult(
+        lora_file=out / LORA_FILE,
+        steps=config.steps,
+        losses=losses,
+        resumed_from=start,
+        seconds=seconds,
+        seconds_per_step=seconds_per_step,
+        peak_memory_gib=peak,
+    )
+
+
+def _same_size_groups(items: Sequence[dict], indices: list[int]) -> list[list[int]]:
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i in indices:
+        groups.setdefault((items[i]["width"], items[i]["height"]), []).append(i)
+    return list(groups.values())

@@ -270,3 +270,20 @@ class StyleAdapterAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/catalog/style_sweep.html", context)
+
+
+@admin.register(StyleSample)
+class StyleSampleAdmin(admin.ModelAdmin):
+    list_display = ["preview", "adapter", "index", "description"]
+    list_filter = ["adapter__sweep", "adapter"]
+    search_fields = ["description", "adapter__name"]
+
+    @admin.display(description="picture")
+    def preview(self, sample: StyleSample) -> str:
+        return thumbnail(sample.image)
+
+
+@admin.register(StyleVote)
+class StyleVoteAdmin(admin.ModelAdmin):
+    list_display = ["sweep", "index", "user", "ranking", "created_at"]
+    list_filter = ["sweep", "user"]

@@ -82,15 +82,25 @@ def bank_rank(
     images = images or settings.BANK_STAGE1_IMAGES
     candidates = settings.BANK_STAGE1_HYPOTHESES or images * HYPOTHESES_PER_IMAGE
     params = {"product": _vector(product), "candidates": candidates, "images": images, "k": k}
+    if description is None:
+        sql = _STAGE1.replace("LIMIT %(images)s", "LIMIT %(k)s")
+    else:
+        sql = _STAGE2
+        params.update(description=_vector(description), description_weight=description_weight)
     with transaction.atomic(), connection.cursor() as cursor:
         # HNSW returns at most ef_search rows per scan: make room for every candidate.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(40, candidates)))])
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if not rows and BankImage.objects.searchable().filter(texts__embedding__isnull=False).exists():
+            # pgvector 0.6's HNSW scan hands back its ef_search nearest entries before visibility is
+            # checked: after a bulk delete (re-indexing, a rolled-back import) they can all be dead
+            # rows until VACUUM. Then an exact scan finds what the index missed.
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
         if description is None:
-            cursor.execute(_STAGE1.replace("LIMIT %(images)s", "LIMIT %(k)s"), params)
-            return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in cursor.fetchall()]
-        cursor.execute(
-            _STAGE2, {**params, "description": _vector(description), "description_weight": description_weight}
-        )
+            return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in rows]
         return [
             BankHit(
                 row[0],
@@ -98,7 +108,7 @@ def bank_rank(
                 float(row[1]),
                 float(row[2]),
             )
-            for row in cursor.fetchall()
+            for row in rows
         ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +18,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalog.models import BankImage, BrandKit, StyleAdapter, StyleSample, StyleVote
-from mlcore import imagegen, train_style
+from mlcore import imagegen
 from mlcore.textcheck import language
-from mlcore.train_style import StyleTrainConfig
+
+if TYPE_CHECKING:
+    from mlcore.train_style import StyleTrainConfig
 
 VALIDATION = settings.BASE_DIR / "catalog" / "data" / "style_validation.json"
 CANDIDATES = 4
@@ -45,6 +48,8 @@ def english_caption(image: BankImage) -> str:
 
 def style_dataset_build(*, out: Path, resolution: int, limit: int = 0) -> Path:
     """The manifest of the bank's training pictures, resized into buckets under `out`."""
+    from mlcore import train_style  # torch: only where training happens, never in the web process
+
     pictures = list(style_training_pictures()[: limit or None])
     if not pictures:
         raise ValidationError("no approved bank pictures without text, logo or currency sign: approve some first")
@@ -78,6 +83,8 @@ def style_adapter_train(
 ) -> StyleAdapter:
     """Train one adapter and record it (status, config, progress, loss curve); a failed run is kept
     with its reason. The adapter is not approved."""
+    from mlcore import train_style
+
     out.mkdir(parents=True, exist_ok=True)
     adapter, _ = StyleAdapter.objects.update_or_create(
         name=name,
@@ -250,6 +257,8 @@ def style_training_run(
     progress=None,
 ) -> list[StyleAdapter]:
     """What `train_style_lora` and the `train` queue's job run: one adapter, or a sweep of four."""
+    from mlcore.train_style import StyleTrainConfig
+
     settings_ = StyleTrainConfig(**config)
     manifest = Path(data) if data else None
     kit = BrandKit.objects.get(name=brand) if brand else None

@@ -92,7 +92,14 @@ def _free_port() -> int:
 
 def _supervisor_env(data_dir, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(ADGENESIS_DATA_DIR=str(data_dir), PORT=str(port), DEBUG="1", PYTHONUNBUFFERED="1")
+    # The demo banners (half a minute) have tests of their own (tests/banners/test_training_data.py).
+    env.update(
+        ADGENESIS_DATA_DIR=str(data_dir),
+        PORT=str(port),
+        DEBUG="1",
+        PYTHONUNBUFFERED="1",
+        ADGENESIS_DEMO_BANNERS="false",
+    )
     return env
 
 

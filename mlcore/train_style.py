@@ -140,37 +140,57 @@ def manifest_read(path: Path) -> tuple[dict, list[dict]]:
 # -- training ----------------------------------------------------------------------------------------
 
 
-class _Cache:
-    """Per picture: its clean latent (normalized as the pipeline expects) and its prompt embedding."""
+@dataclass
+class LatentCache:
+    """Per picture: its clean latent (normalized as the pipeline expects, (1, C, 1, h, w)) and its
+    prompt embedding with its mask."""
 
-    def __init__(self, pipe, items: Sequence[dict], folder: Path, trigger: str, device: str, dtype):
-        from diffusers.image_processor import VaeImageProcessor
-
-        processor = VaeImageProcessor(vae_scale_factor=pipe.vae_scale_factor * 2)
-        config = pipe.vae.config
-        mean = torch.tensor(config.latents_mean).view(1, config.z_dim, 1, 1, 1)
-        inv_std = 1.0 / torch.tensor(config.latents_std).view(1, config.z_dim, 1, 1, 1)
-        self.latents, self.prompts, self.masks = [], [], []
-        with torch.no_grad():
-            for item in items:
-                with Image.open(folder / item["file"]) as picture:
-                    pixels = processor.preprocess(picture.convert("RGB"), height=item["height"], width=item["width"])
-                pixels = pixels.unsqueeze(2).to(device, pipe.vae.dtype)  # (1, 3, frames=1, H, W)
-                latent = pipe.vae.encode(pixels).latent_dist.mode().float().cpu()
-                self.latents.append((latent - mean) * inv_std)
-                caption = f"{trigger}, {item['caption']}" if trigger else item["caption"]
-                embeds, mask = pipe.encode_prompt(prompt=[caption], device=device)
-                self.prompts.append(embeds.to("cpu", dtype))
-                self.masks.append(
-                    mask.to("cpu") if mask is not None else torch.ones(embeds.shape[:2], dtype=torch.long)
-                )
+    latents: list[torch.Tensor]
+    prompts: list[torch.Tensor]
+    masks: list[torch.Tensor]
 
 
-def _batch_text(cache: _Cache, indices: list[int], device: str):
-    longest = max(cache.prompts[i].shape[1] for i in indices)
-    embeds = torch.zeros(
-        len(indices), longest, cache.prompts[indices[0]].shape[2], dtype=cache.prompts[indices[0]].dtype
+def latents_cache_build(pipe, items: Sequence[dict], folder: Path, trigger: str, device: str, dtype) -> LatentCache:
+    from diffusers.image_processor import VaeImageProcessor
+
+    processor = VaeImageProcessor(vae_scale_factor=pipe.vae_scale_factor * 2)
+    config = pipe.vae.config
+    mean = torch.tensor(config.latents_mean).view(1, config.z_dim, 1, 1, 1)
+    inv_std = 1.0 / torch.tensor(config.latents_std).view(1, config.z_dim, 1, 1, 1)
+    cache = LatentCache([], [], [])
+    with torch.no_grad():
+        for item in items:
+            with Image.open(folder / item["file"]) as picture:
+                pixels = processor.preprocess(picture.convert("RGB"), height=item["height"], width=item["width"])
+            pixels = pixels.unsqueeze(2).to(device, pipe.vae.dtype)  # (1, 3, frames=1, H, W)
+            latent = pipe.vae.encode(pixels).latent_dist.mode().float().cpu()
+            cache.latents.append((latent - mean) * inv_std)
+            caption = f"{trigger}, {item['caption']}" if trigger else item["caption"]
+            embeds, mask = pipe.encode_prompt(prompt=[caption], device=device)
+            cache.prompts.append(embeds.to("cpu", dtype))
+            cache.masks.append(mask.to("cpu") if mask is not None else torch.ones(embeds.shape[:2], dtype=torch.long))
+    return cache
+
+
+def lora_add(transformer, *, rank: int, alpha: int, gradient_checkpointing: bool) -> None:
+    """A LoRA on the attention projections, the only weights that learn (in fp32, under bf16 autocast)."""
+    from peft import LoraConfig
+
+    transformer.requires_grad_(False)
+    transformer.add_adapter(
+        LoraConfig(r=rank, lora_alpha=alpha, init_lora_weights="gaussian", target_modules=list(LORA_TARGETS))
     )
+    for parameter in transformer.parameters():
+        if parameter.requires_grad:
+            parameter.data = parameter.data.float()
+    if gradient_checkpointing:
+        transformer.enable_gradient_checkpointing()
+
+
+def _batch_text(cache: LatentCache, indices: list[int], device: str):
+    longest = max(cache.prompts[i].shape[1] for i in indices)
+    first = cache.prompts[indices[0]]
+    embeds = torch.zeros(len(indices), longest, first.shape[2], dtype=first.dtype)
     mask = torch.zeros(len(indices), longest, dtype=torch.long)
     for row, i in enumerate(indices):
         n = cache.prompts[i].shape[1]
@@ -178,9 +198,13 @@ def _batch_text(cache: _Cache, indices: list[int], device: str):
     return embeds.to(device), mask.to(device)
 
 
-def flow_matching_loss(pipe, transformer, scheduler, cache: _Cache, indices: list[int], generator, device, dtype):
+def flow_matching_loss(
+    transformer, scheduler, cache: LatentCache, indices: list[int], *, generator, device, dtype, vae_scale_factor: int
+):
     """The loss of one group of same-sized pictures: noise at a uniformly drawn timestep, predict the
     velocity (noise - latent), mean squared error."""
+    from diffusers import QwenImagePipeline
+
     latents = torch.cat([cache.latents[i] for i in indices]).to(device, dtype)  # (B, C, 1, h, w)
     batch, channels, _, height, width = latents.shape
     noise = torch.randn(latents.shape, generator=generator, dtype=torch.float32).to(device, dtype)
@@ -189,7 +213,7 @@ def flow_matching_loss(pipe, transformer, scheduler, cache: _Cache, indices: lis
     timesteps = scheduler.timesteps[index].to(device)
     sigmas = scheduler.sigmas[index].to(device, dtype).view(batch, 1, 1, 1, 1)
     noisy = (1.0 - sigmas) * latents + sigmas * noise
-    packed = pipe._pack_latents(noisy.permute(0, 2, 1, 3, 4), batch, channels, height, width)
+    packed = QwenImagePipeline._pack_latents(noisy.permute(0, 2, 1, 3, 4), batch, channels, height, width)
     embeds, mask = _batch_text(cache, indices, device)
     prediction = transformer(
         hidden_states=packed,
@@ -199,9 +223,52 @@ def flow_matching_loss(pipe, transformer, scheduler, cache: _Cache, indices: lis
         img_shapes=[(1, height // 2, width // 2)] * batch,
         return_dict=False,
     )[0]
-    scale = pipe.vae_scale_factor
-    prediction = pipe._unpack_latents(prediction, height * scale, width * scale, scale)
+    scale = vae_scale_factor
+    prediction = QwenImagePipeline._unpack_latents(prediction, height * scale, width * scale, scale)
     return torch.mean(((prediction.float() - (noise - latents).float()) ** 2).reshape(batch, -1), dim=1).mean()
+
+
+def optimizer_step(
+    transformer,
+    scheduler,
+    cache: LatentCache,
+    items: Sequence[dict],
+    indices: list[int],
+    *,
+    config: StyleTrainConfig,
+    generator,
+    device: str,
+    dtype,
+    vae_scale_factor: int,
+    optimizer,
+    lr_schedule,
+) -> tuple[float, float]:
+    """One optimizer step: grad_accum micro-batches of batch_size pictures, those of different buckets
+    in same-size groups; returns (loss, learning rate used)."""
+    step_loss = 0.0
+    for k in range(config.grad_accum):
+        micro = indices[k * config.batch_size : (k + 1) * config.batch_size]
+        for group in _same_size_groups(items, micro):
+            with torch.autocast(device_type="cuda", dtype=dtype, enabled=device == "cuda"):
+                loss = flow_matching_loss(
+                    transformer,
+                    scheduler,
+                    cache,
+                    group,
+                    generator=generator,
+                    device=device,
+                    dtype=dtype,
+                    vae_scale_factor=vae_scale_factor,
+                )
+            share = len(group) / (len(micro) * config.grad_accum)
+            (loss * share).backward()
+            step_loss += float(loss.detach()) * share
+    torch.nn.utils.clip_grad_norm_([p for p in transformer.parameters() if p.requires_grad], config.max_grad_norm)
+    lr = lr_schedule.get_last_lr()[0]
+    optimizer.step()
+    lr_schedule.step()
+    optimizer.zero_grad(set_to_none=True)
+    return step_loss, lr
 
 
 def train_style_lora(
@@ -218,7 +285,6 @@ def train_style_lora(
     goes to out/pytorch_lora_weights.safetensors (what `load_lora_weights` and `--lora` read), the
     report to out/training.json, checkpoints to out/checkpoints."""
     from diffusers import FlowMatchEulerDiscreteScheduler, QwenImagePipeline
-    from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict, set_peft_model_state_dict
 
     # 1. Check inputs
@@ -234,24 +300,19 @@ def train_style_lora(
 
     # 2. Components; latents and prompt embeddings once, then only the transformer stays
     pipe = QwenImagePipeline.from_pretrained(base, dtype=dtype, local_files_only=True).to(device)
-    cache = _Cache(pipe, items, manifest.parent, config.trigger, device, dtype)
-    transformer = pipe.transformer
-    pipe.text_encoder, pipe.vae = None, None
+    cache = latents_cache_build(pipe, items, manifest.parent, config.trigger, device, dtype)
+    transformer, vae_scale_factor = pipe.transformer, pipe.vae_scale_factor
+    del pipe
     if device == "cuda":
         torch.cuda.empty_cache()
     scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(base, subfolder="scheduler")
-    transformer.requires_grad_(False)
     torch.manual_seed(config.seed)
-    transformer.add_adapter(
-        LoraConfig(
-            r=config.rank, lora_alpha=config.alpha, init_lora_weights="gaussian", target_modules=list(LORA_TARGETS)
-        )
+    lora_add(
+        transformer,
+        rank=config.rank,
+        alpha=config.alpha,
+        gradient_checkpointing=config.gradient_checkpointing and device == "cuda",
     )
-    for parameter in transformer.parameters():
-        if parameter.requires_grad:
-            parameter.data = parameter.data.float()  # LoRA weights learn in fp32 under bf16 autocast
-    if config.gradient_checkpointing and device == "cuda":
-        transformer.enable_gradient_checkpointing()
     transformer.train()
 
     # 3. Optimizer, schedule, and the checkpoint to resume from
@@ -268,27 +329,26 @@ def train_style_lora(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
 
-    # 4. Training loop: one optimizer step = grad_accum micro-batches of batch_size pictures; pictures
-    # of different buckets in one micro-batch go through the transformer in same-size groups.
+    # 4. Training loop: one optimizer step = grad_accum micro-batches of batch_size pictures
     meter = training.Meter(start, config.steps)
     per_step = config.batch_size * config.grad_accum
     for step in range(start, config.steps):
         generator = torch.Generator().manual_seed(training.step_seed(config.seed, step))
         indices = training.sample_indices(len(items), seed=config.seed, start=step * per_step, count=per_step)
-        step_loss = 0.0
-        for k in range(config.grad_accum):
-            micro = indices[k * config.batch_size : (k + 1) * config.batch_size]
-            for group in _same_size_groups(items, micro):
-                with torch.autocast(device_type="cuda", dtype=dtype, enabled=device == "cuda"):
-                    loss = flow_matching_loss(pipe, transformer, scheduler, cache, group, generator, device, dtype)
-                share = len(group) / (len(micro) * config.grad_accum)
-                (loss * share).backward()
-                step_loss += float(loss.detach()) * share
-        torch.nn.utils.clip_grad_norm_([p for p in transformer.parameters() if p.requires_grad], config.max_grad_norm)
-        lr = lr_schedule.get_last_lr()[0]
-        optimizer.step()
-        lr_schedule.step()
-        optimizer.zero_grad(set_to_none=True)
+        step_loss, lr = optimizer_step(
+            transformer,
+            scheduler,
+            cache,
+            items,
+            indices,
+            config=config,
+            generator=generator,
+            device=device,
+            dtype=dtype,
+            vae_scale_factor=vae_scale_factor,
+            optimizer=optimizer,
+            lr_schedule=lr_schedule,
+        )
         losses.append(step_loss)
         report = meter.progress(step + 1, step_loss, lr)
         log.info("style LoRA: %s", report.line())

@@ -123,9 +123,12 @@ def style_manifest_write(items: Sequence[dict], out: Path, *, resolution: int) -
 def manifest_read(path: Path) -> tuple[dict, list[dict]]:
     """The manifest and its items, every picture checked against its sha256."""
     if not path.is_file():
-        raise training.TrainingError(f"--data {path}: no such manifest (build_style_dataset writes one)")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    items = manifest.get("items") or []
+        raise training.TrainingError(f"--data {path}: no such manifest (manage.py style_dataset writes one)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise training.TrainingError(f"{path}: not JSON ({error.msg})") from error
+    items = manifest.get("items") if isinstance(manifest, dict) else None
     if not items:
         raise training.TrainingError(f"{path}: the data set is empty: approve pictures without text or logos first")
     for item in items:
@@ -135,6 +138,38 @@ def manifest_read(path: Path) -> tuple[dict, list[dict]]:
                 f"{file}: missing or changed since the manifest was written; rebuild the data set"
             )
     return manifest, items
+
+
+def picture_list_read(path: Path) -> list[dict] | None:
+    """A plain list of pictures instead of a manifest: JSON lines or a JSON array of objects with the
+    picture (`file`, `image` or `path`, relative to the list's folder) and its `caption` (or `text`).
+    None when `path` is a manifest (it has hashed `items`)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            value = [json.loads(line) for line in text.split("\n") if line.strip()]
+        except json.JSONDecodeError as error:
+            raise training.TrainingError(
+                f"{path}: neither a manifest nor a JSON list of pictures ({error.msg})"
+            ) from error
+    if isinstance(value, dict) and "items" in value and all("sha256" in i for i in value["items"] or [{}]):
+        return None
+    rows = value.get("items") if isinstance(value, dict) else value
+    if not isinstance(rows, list):
+        raise training.TrainingError(f"{path}: give a manifest or a list of {{file, caption}} objects")
+    pictures = []
+    for number, row in enumerate(rows, 1):
+        name = next((row.get(k) for k in ("file", "image", "path") if isinstance(row, dict) and row.get(k)), None)
+        caption = next((row.get(k) for k in ("caption", "text") if isinstance(row, dict) and row.get(k)), None)
+        if not name or not caption:
+            raise training.TrainingError(f"{path}: picture {number} needs a file and a caption")
+        file = Path(name) if Path(name).is_absolute() else path.parent / name
+        if not file.is_file():
+            raise training.TrainingError(f"{path}: picture {number}: {file} does not exist")
+        pictures.append({"path": str(file), "caption": str(caption), "id": row.get("id", number)})
+    return pictures
 
 
 # -- training ----------------------------------------------------------------------------------------
@@ -293,8 +328,11 @@ def train_style_lora(
         raise training.TrainingError(
             f"--base {base}: no model_index.json there; give a Qwen-Image folder (diffusers layout)"
         )
-    data, items = manifest_read(manifest)
     out.mkdir(parents=True, exist_ok=True)
+    pictures = picture_list_read(manifest)
+    if pictures is not None:  # a plain list: resized into buckets and hashed first
+        manifest = style_manifest_write(pictures, out / "dataset", resolution=config.resolution)
+    data, items = manifest_read(manifest)
     started = time.perf_counter()
     device, dtype = training.device_and_dtype(device)
 

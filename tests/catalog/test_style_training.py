@@ -177,3 +177,27 @@ def test_a_designer_ranks_the_candidates_on_the_vote_page(live_server, designer,
     vote = StyleVote.objects.get(sweep="autumn")
     assert vote.index == 0 and vote.ranking == [a.pk for a in order]
     assert not StyleAdapter.objects.filter(approved=True).exists()
+
+
+def test_the_train_queue_runs_the_same_training_on_a_worker(transactional_db, run_worker, tiny_qwen, tmp_path, capsys):
+    _bank()
+    call_command("style_dataset", out=str(tmp_path / "data"), resolution=64)
+    assert "5 pictures in" in capsys.readouterr().out
+    call_command(
+        "train_style_lora",
+        base=str(tiny_qwen),
+        name="queued",
+        out=str(tmp_path / "queued"),
+        data=str(tmp_path / "data" / "manifest.json"),
+        steps=4,
+        batch=1,
+        grad_accum=1,
+        rank=4,
+        alpha=4,
+        resolution=64,
+        enqueue=True,
+    )
+    assert "queued on `train`" in capsys.readouterr().out
+    run_worker("train", timeout=300)
+    adapter = StyleAdapter.objects.get(name="queued")
+    assert adapter.status == StyleAdapter.Status.TRAINED and len(adapter.losses) == 4 and not adapter.approved

@@ -95,3 +95,19 @@ def test_resume_continues_with_the_losses_of_an_uninterrupted_run(tiny_qwen, man
     resumed = train_style_lora(base=tiny_qwen, manifest=manifest, out=tmp_path / "part", config=config, resume=True)
     assert resumed.resumed_from == 4
     assert resumed.losses == pytest.approx(whole, rel=1e-5, abs=1e-6)
+
+
+def test_a_plain_list_of_pictures_and_captions_is_bucketed_first(tiny_qwen, manifest, tmp_path):
+    data = json.loads(manifest.read_text())
+    listing = tmp_path / "pictures.jsonl"
+    listing.write_text(
+        "".join(
+            json.dumps({"image": str(manifest.parent / i["file"]), "text": i["caption"]}) + "\n" for i in data["items"]
+        )
+    )
+    config = StyleTrainConfig(**{**CONFIG.__dict__, "steps": 2})
+    result = train_style_lora(base=tiny_qwen, manifest=listing, out=tmp_path / "out", config=config)
+    assert len(result.losses) == 2 and (tmp_path / "out" / "dataset" / "manifest.json").is_file()
+    listing.write_text(json.dumps([{"image": "missing.png", "caption": "x"}]))
+    with pytest.raises(TrainingError, match=r"picture 1: .*missing\.png does not exist"):
+        train_style_lora(base=tiny_qwen, manifest=listing, out=tmp_path / "bad", config=config)

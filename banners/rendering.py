@@ -11,6 +11,7 @@ from banners import pipeline
 from banners.models import Banner, Campaign, Format
 from banners.quality import quality_score
 from catalog.models import BankImage
+from mlcore.textcheck import language, typeset_ru
 from mlcore.variants import PRESET, layout_variant, main_figure, variant_for, variants_for
 
 
@@ -61,8 +62,10 @@ def pictures_of(banner: Banner) -> tuple[pipeline.PictureChoice | None, dict[str
 
 
 def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
-    """Compose and render the banner again with these texts and its own picture; no generation."""
+    """Compose and render the banner again with these texts and its own picture; no generation.
+    Russian texts get the writer's typography (a sign or unit never starts a line: «1490 ₽»)."""
     layout = banner.layout
+    texts = {key: typeset_ru(text) if language(text) == "ru" else text for key, text in texts.items()}
     first, more = pictures_of(banner)
     try:
         result, texts, image = pipeline.stage_render(

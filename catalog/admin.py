@@ -162,6 +162,13 @@ def loss_curve(losses: list[float], width: int = 160, height: int = 36) -> str:
     )
 
 
+def _config_label(adapter: StyleAdapter) -> str:
+    config = adapter.config
+    if not {"rank", "lr", "batch_size"} <= set(config):
+        return "—"
+    return f"{config['rank']} · {config['lr']:.0e} · {config['batch_size']}"
+
+
 @admin.register(StyleAdapter)
 class StyleAdapterAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "progress_line", "curve", "sweep_link", "brand_kit", "approved", "created_at"]
@@ -258,14 +265,18 @@ class StyleAdapterAdmin(admin.ModelAdmin):
                     "error": errors.get(index, ""),
                 }
             )
+        summary = training.sweep_summary(sweep=sweep)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Style sweep {sweep}",
+            "title": f"Style sweep “{sweep}”",
             "sweep": sweep,
             "candidates": candidates,
             "places": range(1, len(candidates) + 1),
             "rows": rows,
-            "summary": training.sweep_summary(sweep=sweep),
+            "summary": {
+                **summary,
+                "rows": [{**row, "config": _config_label(row["adapter"])} for row in summary["rows"]],
+            },
             "can_vote": can_vote,
             "opts": self.model._meta,
         }

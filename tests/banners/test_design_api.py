@@ -108,6 +108,15 @@ def test_editing_texts_re_renders_without_generation(api, banner, marketer):
     assert banner.task.banners.count() == 1  # nothing new was generated
 
 
+def test_a_russian_edit_gets_the_writers_typography(api, banner):
+    response = api.post(
+        f"/api/v1/banners/{banner.pk}/texts", {"texts": {"headline": "В аэропорт за 1490 ₽"}}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    banner.refresh_from_db()
+    assert banner.texts["headline"] == "В\u00a0аэропорт за\u00a01490\u00a0₽"  # no line may start with the sign
+
+
 @pytest.mark.parametrize(
     ("texts", "field"),
     [

@@ -234,6 +234,7 @@ QUALITY_MIN_SCORE = env.int("ADGENESIS_QUALITY_MIN_SCORE", default=70)
 EMBED_WAIT_SECONDS = env.float("ADGENESIS_EMBED_WAIT_SECONDS", default=10.0)
 # Web processes ask a worker for query vectors; a single-process setup (or a test) may embed itself.
 EMBED_IN_PROCESS = envbool("ADGENESIS_EMBED_IN_PROCESS", default=False)
+STOCK_MAX_COUNT = env.int("ADGENESIS_STOCK_MAX_COUNT", default=10_000)  # pictures per stock run
 DEMO_BANNERS = envbool("ADGENESIS_DEMO_BANNERS", default=True)  # make run: 24 approved demo banners
 # Workers load their models when they start (not per job); tests switch it off for speed.
 WORKER_PRELOAD = envbool("ADGENESIS_WORKER_PRELOAD", default=True)

@@ -63,7 +63,8 @@ def task_texts(*, task: GenerationTask, work: list) -> None:
         )
 
 
-def _request(seed: int, prompt: str) -> imagegen.ImageRequest:
+def picture_request(seed: int, prompt: str) -> imagegen.ImageRequest:
+    """The generation settings every AI picture uses: size, steps (fewer with the lightning LoRA), CFG."""
     lightning = bool(settings.LIGHTNING_LORA_PATH)
     return imagegen.ImageRequest(
         prompt=prompt,
@@ -116,7 +117,7 @@ def _draw(task: GenerationTask, *, variant: int, seed: int, prompt: str | None =
     how = "kept"
     if prompt is None:
         prompt, how = picture_prompt_screened(task, style)
-    made = imaging.generator().generate(_request(seed, prompt), adapter)
+    made = imaging.generator().generate(picture_request(seed, prompt), adapter)
     buffer = io.BytesIO()
     made.image.save(buffer, format="PNG")
     picture = BankImage(

@@ -20,7 +20,7 @@ MARKETER_PERMISSIONS = [
 ]
 DESIGNER_MODELS = {
     "banners": ["format", "campaign", "generationtask", "banner", "feedbackevent"],
-    "catalog": ["product", "brandkit", "bankimage", "imagetext", "styleadapter"],
+    "catalog": ["product", "brandkit", "bankimage", "imagetext", "styleadapter", "stocktopic", "stockrun", "stockshot"],
 }
 DESIGNER_EXTRA = [("banners", "approve_banner"), ("catalog", "approve_bankimage")]
 
@@ -36,7 +36,11 @@ def designer_permissions() -> list[tuple[str, str]]:
 
 def groups_ensure(group_model, permission_model) -> None:
     def permissions(pairs):
-        return [permission_model.objects.get(content_type__app_label=app, codename=code) for app, code in pairs]
+        # Migration 0002 runs this before later models exist; post_migrate runs it again with all of them.
+        found = (
+            permission_model.objects.filter(content_type__app_label=app, codename=code).first() for app, code in pairs
+        )
+        return [permission for permission in found if permission is not None]
 
     for name, pairs in (("marketers", MARKETER_PERMISSIONS), ("designers", designer_permissions())):
         group, _ = group_model.objects.get_or_create(name=name)

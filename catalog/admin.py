@@ -7,9 +7,22 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from catalog import stock as stock_service
 from catalog import training
-from catalog.models import BankImage, BrandKit, ImageText, Product, StyleAdapter, StyleSample, StyleVote
+from catalog.models import (
+    BankImage,
+    BrandKit,
+    ImageText,
+    Product,
+    StockRun,
+    StockShot,
+    StockTopic,
+    StyleAdapter,
+    StyleSample,
+    StyleVote,
+)
 from catalog.services import bank_images_set_status, duplicate_of, image_check
+from mlcore import stock as stock_planner
 
 
 def thumbnail(file_field, size: int = 96) -> str:
@@ -91,10 +104,22 @@ class BankImageForm(forms.ModelForm):
 @admin.register(BankImage)
 class BankImageAdmin(admin.ModelAdmin):
     form = BankImageForm
-    list_display = ["preview", "name", "status", "source", "has_text", "has_logo", "too_complex", "created_at"]
-    list_filter = ["status", "source", "has_text", "has_logo", "too_complex", "has_currency_sign"]
+    list_display = ["preview", "name", "status", "source", "topic", "concept", "has_text", "has_logo", "created_at"]
+    list_filter = ["status", "source", "topic", "concept", "has_text", "has_logo", "too_complex", "has_currency_sign"]
     search_fields = ["name", "caption", "caption_translation", "texts__text"]
-    readonly_fields = ["preview_large", "width", "height", "phash", "indexed_at", "created_at"]
+    readonly_fields = [
+        "preview_large",
+        "width",
+        "height",
+        "phash",
+        "indexed_at",
+        "created_at",
+        "topic",
+        "concept",
+        "location",
+        "prompt",
+        "seed",
+    ]
     actions = ["approve", "reject", "index"]
     inlines = [ImageTextInline]
 
@@ -113,9 +138,17 @@ class BankImageAdmin(admin.ModelAdmin):
         count = bank_images_set_status(images=queryset, status=status, user=request.user)
         self.message_user(request, f"{count} picture(s) marked {status}.", messages.SUCCESS)
 
-    @admin.action(description="Approve selected pictures", permissions=["approve"])
+    @admin.action(
+        description="Approve selected pictures (those not indexed yet are captioned and indexed)",
+        permissions=["approve"],
+    )
     def approve(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
         self._set_status(request, queryset, BankImage.Status.APPROVED)
+        waiting = list(BankImage.objects.filter(pk__in=ids, indexed_at=None).values_list("pk", flat=True))
+        if waiting:
+            django_rq.get_queue("default").enqueue("catalog.jobs.bank_index_images", waiting, job_timeout=3600)
+            self.message_user(request, f"{len(waiting)} new picture(s) are being captioned and indexed.", messages.INFO)
 
     @admin.action(description="Reject selected pictures", permissions=["approve"])
     def reject(self, request, queryset):
@@ -298,3 +331,129 @@ class StyleSampleAdmin(admin.ModelAdmin):
 class StyleVoteAdmin(admin.ModelAdmin):
     list_display = ["sweep", "index", "user", "ranking", "created_at"]
     list_filter = ["sweep", "user"]
+
+
+@admin.register(StockTopic)
+class StockTopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "hints", "run_count"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "hints"]
+
+    @admin.display(description="runs")
+    def run_count(self, topic: StockTopic) -> int:
+        return topic.runs.count()
+
+
+class StockRunForm(forms.ModelForm):
+    mix_text = forms.CharField(initial="60/20/20", label="Mix", help_text="interior / exterior / close-ups of items")
+
+    class Meta:
+        model = StockRun
+        fields = ["name", "topic", "count", "seed"]
+
+    def clean_mix_text(self):
+        try:
+            return list(stock_planner.parse_mix(self.cleaned_data["mix_text"]))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+@admin.register(StockRun)
+class StockRunAdmin(admin.ModelAdmin):
+    form = StockRunForm
+    list_display = ["name", "topic", "count", "mix_label", "status", "progress_bar", "created_at"]
+    list_filter = ["status", "topic"]
+    search_fields = ["name"]
+    actions = ["pause", "resume", "cancel"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name", "topic", "count", "seed", "mix_label", "status", "progress_bar", "notes"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        if obj:
+            return ["name", "topic", "count", "seed", "mix_label", "status", "progress_bar", "notes"]
+        return ["name", "topic", "count", "mix_text", "seed"]
+
+    @admin.display(description="mix")
+    def mix_label(self, run: StockRun) -> str:
+        return "/".join(map(str, run.mix))
+
+    @admin.display(description="progress")
+    def progress_bar(self, run: StockRun) -> str:
+        p = stock_service.stock_run_progress(run=run)
+        return format_html(
+            '<progress max="{}" value="{}"></progress> {} / {}: {} drawn, {} near-duplicates, {} failed, {} waiting',
+            p["total"],
+            p["finished"],
+            p["finished"],
+            p["total"],
+            p["done"],
+            p["duplicate"],
+            p["failed"],
+            p["queued"] + p["planned"] + p["drawing"],
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            run = stock_service.stock_run_start(
+                name=obj.name,
+                topic=obj.topic,
+                count=obj.count,
+                mix=form.cleaned_data["mix_text"],
+                seed=obj.seed,
+                user=request.user,
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        obj.pk = run.pk
+        self.message_user(request, f"Run {run.name}: {run.count} pictures planned and queued.", messages.SUCCESS)
+
+    @admin.action(description="Pause (pictures being drawn finish; the rest wait)")
+    def pause(self, request, queryset):
+        for run in queryset:
+            stock_service.stock_run_pause(run=run)
+        self.message_user(request, f"{queryset.count()} run(s) paused.", messages.SUCCESS)
+
+    @admin.action(description="Resume (or continue after a worker stopped)")
+    def resume(self, request, queryset):
+        for run in queryset:
+            try:
+                stock_service.stock_run_resume(run=run)
+            except ValidationError as error:
+                self.message_user(request, f"{run.name}: {' '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, "Resumed: the pictures not drawn yet are queued.", messages.SUCCESS)
+
+    @admin.action(description="Cancel (pictures not drawn yet are dropped)")
+    def cancel(self, request, queryset):
+        for run in queryset:
+            stock_service.stock_run_cancel(run=run)
+        self.message_user(request, f"{queryset.count()} run(s) cancelled.", messages.SUCCESS)
+
+
+@admin.register(StockShot)
+class StockShotAdmin(admin.ModelAdmin):
+    list_display = ["run", "index", "concept", "status", "location", "prompt", "picture"]
+    list_filter = ["status", "concept", "run"]
+    search_fields = ["prompt", "location", "run__name"]
+    readonly_fields = [
+        "run",
+        "index",
+        "concept",
+        "location",
+        "prompt",
+        "seed",
+        "written_by",
+        "status",
+        "error",
+        "bank_image",
+    ]
+
+    @admin.display(description="picture")
+    def picture(self, shot: StockShot) -> str:
+        return thumbnail(shot.bank_image.file, 64) if shot.bank_image else "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -21,3 +21,9 @@ def style_training_run(options: dict) -> list[str]:
     from catalog.training import style_training_run as run
 
     return [adapter.name for adapter in run(**options)]
+
+
+def stock_shot_draw(shot_id: int) -> str:
+    from catalog.stock import stock_shot_draw as draw
+
+    return draw(shot_id=shot_id)

@@ -160,6 +160,14 @@ class BankImage(models.Model):
     has_currency_sign = models.BooleanField(
         default=False, help_text="The picture shows a currency sign ($, €, ₽): kept out of style training."
     )
+    # Stock pictures (seed 002): where the picture came from in its run.
+    topic = models.CharField(max_length=100, blank=True, db_index=True)
+    concept = models.CharField(
+        max_length=10, blank=True, choices=[(c, c) for c in ("interior", "exterior", "items")], db_index=True
+    )
+    location = models.CharField(max_length=300, blank=True)
+    prompt = models.TextField(blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
     caption = models.TextField(blank=True, help_text="2-4 sentences describing the picture, in English or Russian.")
     caption_translation = models.TextField(
         blank=True, help_text="The caption in the other language (optional); search reads both."
@@ -294,3 +302,82 @@ class StyleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sweep} #{self.index + 1} by {self.user}"
+
+
+class StockTopic(models.Model):
+    """A stock library topic (seed 002) with the words its template planner draws on and hints for the
+    LLM's system prompts; designers add and edit topics in admin."""
+
+    name = models.CharField(max_length=100, unique=True)
+    hints = models.TextField(blank=True, help_text="What the topic's pictures hold, for the LLM's system prompts.")
+    vocabulary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='For the template planner: {"interior": [...], "exterior": [...], "items": [...], "people": [...]}',
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockRun(models.Model):
+    """A named run of a topic: its plan of shots, drawn one imagegen job per picture."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        PAUSED = "paused"
+        CANCELLED = "cancelled"
+
+    name = models.CharField(max_length=100, unique=True)
+    topic = models.ForeignKey(StockTopic, related_name="runs", on_delete=models.PROTECT)
+    count = models.PositiveIntegerField()
+    mix = models.JSONField(default=list, help_text="interior/exterior/items shares, e.g. [60, 20, 20]")
+    seed = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    notes = models.JSONField(
+        default=list, blank=True, help_text="Steps where the template planner stood in for the LLM."
+    )
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockShot(models.Model):
+    """One planned picture of a run: its concept, place, prompt and seed, and what became of it."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned"
+        QUEUED = "queued"
+        DRAWING = "drawing"
+        DONE = "done"
+        DUPLICATE = "duplicate"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    run = models.ForeignKey(StockRun, related_name="shots", on_delete=models.CASCADE)
+    index = models.PositiveIntegerField()
+    concept = models.CharField(max_length=10, choices=[(c, c) for c in ("interior", "exterior", "items")])
+    location = models.CharField(max_length=300)
+    prompt = models.TextField()
+    seed = models.BigIntegerField()
+    written_by = models.CharField(max_length=10, default="template")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PLANNED, db_index=True)
+    error = models.TextField(blank=True)
+    bank_image = models.ForeignKey(BankImage, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_shot_per_index")]
+
+    def __str__(self) -> str:
+        return f"{self.run.name} #{self.index}"

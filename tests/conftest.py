@@ -97,10 +97,10 @@ def worker_process(transactional_db):
     """A long-running real worker process (for tests that kill it); stopped after the test."""
     processes: list[subprocess.Popen] = []
 
-    def start(*queues: str) -> subprocess.Popen:
+    def start(*queues: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         process = subprocess.Popen(
             worker_command(*(queues or ("default",)), burst=False),
-            env=worker_env(),
+            env=worker_env(**(env or {})),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from banners.demo import demo_banners_load
 from banners.services import format_import
 from catalog.services import brand_kit_upsert, demo_bank_load, product_upsert
+from catalog.stock import stock_topics_load
 
 DEMO_USERS = (
     # user, password, group, staff, superuser
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                 )
             )
         added = demo_bank_load(folder=base / "catalog/demo_bank")
+        topics = stock_topics_load()
         banners = 0
         if not no_users:
             self._load_users()
@@ -57,7 +59,7 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             f"demo data: {len(formats)} formats, {len(products)} products, {added} new bank pictures, "
-            f"{banners} new approved demo banners"
+            f"{topics} new stock topics, {banners} new approved demo banners"
         )
 
     def _load_users(self) -> None:

@@ -7,12 +7,14 @@ import json
 import logging
 from functools import lru_cache
 
+import django_rq
 from django.conf import settings
 
 from banners.models import Banner, FeedbackEvent
 from mlcore import copy as copywriter
 from mlcore import llm, safety
 from mlcore.layout import TextSlot
+from mlcore.semaphore import RedisSemaphore
 from mlcore.writer import hashtags as offer_hashtags
 from mlcore.writer import load_phrasebook
 
@@ -51,11 +53,19 @@ def _client_for(
                 max_retries=retries,
                 backoff=backoff,
                 max_concurrency=concurrency,
-            )
+            ),
+            slots=llm_slots(base_url, concurrency),
         )
     if local_path:
         return llm.local_client(local_path, lora_path)
     return None
+
+
+def llm_slots(base_url: str, limit: int) -> RedisSemaphore:
+    """ADGENESIS_LLM_MAX_CONCURRENCY for every web and worker process together: a semaphore in Redis."""
+    return RedisSemaphore(
+        django_rq.get_connection("default"), f"adgenesis:llm-slots:{base_url}", limit, wait=settings.LLM_TIMEOUT * 4
+    )
 
 
 def llm_client() -> llm.ChatClient | None:

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from mlcore.semaphore import LocalSemaphore, SlotTimeout
+
 Message = dict[str, str]
 RETRY_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -95,7 +97,9 @@ class OpenAICompatibleClient:
 
     name = "openai-compatible"
 
-    def __init__(self, settings: HTTPSettings, transport: httpx.BaseTransport | None = None):
+    def __init__(self, settings: HTTPSettings, transport: httpx.BaseTransport | None = None, slots=None):
+        """`slots`: a semaphore shared by every process (mlcore.semaphore.RedisSemaphore) so that
+        max_concurrency holds for all workers together; by default it holds within this process."""
         self.settings = settings
         headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
         self.http = httpx.Client(
@@ -104,7 +108,7 @@ class OpenAICompatibleClient:
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             transport=transport,
         )
-        self.slots = threading.BoundedSemaphore(max(1, settings.max_concurrency))
+        self.slots = slots or LocalSemaphore(settings.max_concurrency)
         self.json_mode = True  # switched off for good when the server refuses response_format
 
     def _payload(self, messages, json_schema, max_tokens, temperature) -> dict:
@@ -123,9 +127,9 @@ class OpenAICompatibleClient:
         last_error = "no attempt made"
         for attempt in range(self.settings.max_retries + 1):
             try:
-                with self.slots:
+                with self.slots():
                     response = self.http.post("chat/completions", json=payload)
-            except (httpx.TransportError, httpx.TimeoutException) as error:
+            except (httpx.TransportError, httpx.TimeoutException, SlotTimeout) as error:
                 last_error = f"{error.__class__.__name__}: {error}"
             else:
                 if response.status_code not in RETRY_STATUSES:

@@ -167,20 +167,21 @@ def train_copy_lora(
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(step_loss)
-        report = meter.progress(step + 1, step_loss, lr)
-        log.info("copy LoRA: %s", report.line())
-        if progress:
-            progress(report)
-        if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
-            training.checkpoint_save(
-                out,
-                step=step + 1,
-                lora=get_peft_model_state_dict(model),
-                optimizer=optimizer,
-                scheduler=scheduler,
-                losses=losses,
-            )
+        training.step_finish(
+            label="copy LoRA",
+            out=out,
+            step=step + 1,
+            steps=config.steps,
+            loss=step_loss,
+            lr=lr,
+            losses=losses,
+            meter=meter,
+            progress=progress,
+            checkpoint_every=config.checkpoint_every,
+            lora=lambda: get_peft_model_state_dict(model),
+            optimizer=optimizer,
+            scheduler=scheduler,
+        )
 
     # 5. The adapter and its report
     model.save_pretrained(out)

@@ -387,20 +387,21 @@ def train_style_lora(
             optimizer=optimizer,
             lr_schedule=lr_schedule,
         )
-        losses.append(step_loss)
-        report = meter.progress(step + 1, step_loss, lr)
-        log.info("style LoRA: %s", report.line())
-        if progress:
-            progress(report)
-        if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
-            training.checkpoint_save(
-                out,
-                step=step + 1,
-                lora=get_peft_model_state_dict(transformer),
-                optimizer=optimizer,
-                scheduler=lr_schedule,
-                losses=losses,
-            )
+        training.step_finish(
+            label="style LoRA",
+            out=out,
+            step=step + 1,
+            steps=config.steps,
+            loss=step_loss,
+            lr=lr,
+            losses=losses,
+            meter=meter,
+            progress=progress,
+            checkpoint_every=config.checkpoint_every,
+            lora=lambda: get_peft_model_state_dict(transformer),
+            optimizer=optimizer,
+            scheduler=lr_schedule,
+        )
 
     # 5. The adapter and its report
     trained = config.steps - start

@@ -162,6 +162,33 @@ class Meter:
         return Progress(step=step, steps=self.steps, loss=loss, lr=lr, it_per_s=rate, eta_s=eta)
 
 
+def step_finish(
+    *,
+    label: str,
+    out: Path,
+    step: int,
+    steps: int,
+    loss: float,
+    lr: float,
+    losses: list[float],
+    meter: Meter,
+    progress: ProgressCallback | None,
+    checkpoint_every: int,
+    lora,
+    optimizer,
+    scheduler,
+) -> None:
+    """After optimizer step `step` (1-based): record its loss, log and report progress, and save a
+    checkpoint every `checkpoint_every` steps and at the last; `lora()` gives the adapter's tensors."""
+    losses.append(loss)
+    report = meter.progress(step, loss, lr)
+    log.info("%s: %s", label, report.line())
+    if progress:
+        progress(report)
+    if step % checkpoint_every == 0 or step == steps:
+        checkpoint_save(out, step=step, lora=lora(), optimizer=optimizer, scheduler=scheduler, losses=losses)
+
+
 def report_write(out: Path, **report) -> Path:
     """out/training.json: what was trained from what, how, and the loss curve."""
     path = out / "training.json"

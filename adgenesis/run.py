@@ -101,7 +101,11 @@ class Supervisor:
     def plan_children(self, env: dict[str, str]) -> None:
         worker_class, model_worker = "banners.worker.BannerWorker", "banners.worker.ModelWorker"
         self.children.append(
-            Child("worker default", self.manage("rqworker", "default", "--worker-class", worker_class), env)
+            Child(
+                "worker default",
+                self.manage("rqworker", "default", "--worker-class", worker_class, "--with-scheduler"),
+                env,
+            )
         )
         for gpu in _gpu_ids():
             gpu_env = dict(env, CUDA_VISIBLE_DEVICES=gpu) if gpu else env

@@ -117,6 +117,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url(DATA_DIR)
 REDIS_DB = env.int("ADGENESIS_REDIS_DB", default=0)
 JOB_TIMEOUT = env.int("ADGENESIS_JOB_TIMEOUT", default=300)
+# Webhook retries after a failed delivery, in seconds (the default worker runs the RQ scheduler).
+WEBHOOK_RETRY_INTERVALS = [
+    int(s) for s in env.list("ADGENESIS_WEBHOOK_RETRY_INTERVALS", default=["10", "60", "300", "1800", "7200"])
+]
 IMAGE_JOB_TIMEOUT = env.int("ADGENESIS_IMAGE_JOB_TIMEOUT", default=900)
 TRAIN_JOB_TIMEOUT = env.int("ADGENESIS_TRAIN_JOB_TIMEOUT", default=48 * 3600)  # a style sweep runs for hours
 RQ_QUEUES = {

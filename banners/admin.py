@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask
+from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, Webhook, WebhookDelivery
 from banners.services import banner_decide
 from catalog.admin import thumbnail
 
@@ -133,3 +133,22 @@ class FeedbackEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "created_at"]
     search_fields = ["banner__id", "user__username"]
     raw_id_fields = ["banner", "user"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "events", "owner", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: every event, how many attempts, the receiver's last answer."""
+
+    list_display = ["event", "webhook", "status", "attempts", "last_status_code", "error", "created_at", "delivered_at"]
+    list_filter = ["status", "event"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -101,3 +101,9 @@ def banner_recut(banner_id: int) -> int:
 
 def banner_picture_render(banner_id: int) -> int:
     return _redraw_step("banner_picture_render", banner_id)
+
+
+def webhook_deliver(delivery_id: int) -> int:
+    from banners.webhooks import webhook_deliver as deliver
+
+    return deliver(delivery_id=delivery_id)

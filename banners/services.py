@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from banners import ai, copywriting, imaging, pipeline, queues
+from banners import ai, copywriting, imaging, pipeline, queues, webhooks
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
 from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import Product
@@ -213,6 +213,7 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
     task.progress = {"step": "done", "percent": 100}
     task.timings = {**totals, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
     task.save(update_fields=["status", "finished_at", "progress", "timings"])
+    webhooks.task_event(task=task)
     return task
 
 
@@ -235,6 +236,7 @@ def task_fail(*, task_id: uuid.UUID | str, reason: str) -> GenerationTask:
     task.progress = {**task.progress, "step": "failed"}
     task.save(update_fields=["status", "error", "finished_at", "progress"])
     log.warning("generation task %s failed: %s", task_id, reason)
+    webhooks.task_event(task=task)
     return task
 
 

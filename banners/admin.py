@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, Webhook, WebhookDelivery
@@ -138,6 +139,7 @@ class FeedbackEventAdmin(admin.ModelAdmin):
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
     list_display = ["url", "events", "owner", "is_active", "created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["is_active"]
     search_fields = ["url"]
 

@@ -357,6 +357,17 @@ class StockRunForm(forms.ModelForm):
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("topic") is not None:
+            stock_service.stock_run_check(
+                name=data["name"], topic=data["topic"], count=data["count"], mix=data["mix_text"], seed=data["seed"]
+            )
+        return data
+
+    def validate_unique(self):
+        """A run's name may be given again: that continues it (stock_run_check says when it may not)."""
+
 
 @admin.register(StockRun)
 class StockRunAdmin(admin.ModelAdmin):
@@ -396,18 +407,14 @@ class StockRunAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            run = stock_service.stock_run_start(
-                name=obj.name,
-                topic=obj.topic,
-                count=obj.count,
-                mix=form.cleaned_data["mix_text"],
-                seed=obj.seed,
-                user=request.user,
-            )
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return
+        run = stock_service.stock_run_start(
+            name=obj.name,
+            topic=obj.topic,
+            count=obj.count,
+            mix=form.cleaned_data["mix_text"],
+            seed=obj.seed,
+            user=request.user,
+        )
         obj.pk = run.pk
         self.message_user(request, f"Run {run.name}: {run.count} pictures planned and queued.", messages.SUCCESS)
 

@@ -44,10 +44,18 @@ def topic_of(topic: StockTopic) -> stock.Topic:
     return stock.Topic.from_dict({"name": topic.name, "hints": topic.hints, **topic.vocabulary})
 
 
-def stock_run_start(*, name: str, topic: StockTopic, count: int, mix: str, seed: int = 0, user=None) -> StockRun:
-    """Plan a new run and enqueue every shot, or continue the run of that name: only its undone shots
-    are enqueued. A name already used with another topic, count, mix or seed is refused."""
-    mix_values = stock.parse_mix(mix) if isinstance(mix, str) else tuple(mix)
+def stock_run_check(*, name: str, topic: StockTopic, count: int, mix, seed: int = 0) -> tuple[StockRun | None, tuple]:
+    """The run of that name (None for a new one) and the mix, or ValidationError saying why the run
+    cannot start: no picture model, a count out of range, a name used with other settings or cancelled."""
+    from banners import imaging
+
+    reason = imaging.ai_unavailable_reason()
+    if reason:
+        raise ValidationError(f"Stock pictures are drawn by the picture model. {reason}")
+    try:
+        mix_values = stock.parse_mix(mix) if isinstance(mix, str) else tuple(mix)
+    except ValueError as error:
+        raise ValidationError({"mix": str(error)}) from None
     if count < 1 or count > settings.STOCK_MAX_COUNT:
         raise ValidationError({"count": f"count: 1 to {settings.STOCK_MAX_COUNT} pictures per run"})
     run = StockRun.objects.filter(name=name).first()
@@ -62,7 +70,14 @@ def stock_run_start(*, name: str, topic: StockTopic, count: int, mix: str, seed:
             )
         if run.status == StockRun.Status.CANCELLED:
             raise ValidationError({"name": f"run {name!r} was cancelled: give another run name"})
-    else:
+    return run, mix_values
+
+
+def stock_run_start(*, name: str, topic: StockTopic, count: int, mix, seed: int = 0, user=None) -> StockRun:
+    """Plan a new run and enqueue every shot, or continue the run of that name: only its undone shots
+    are enqueued (stock_run_check says why a run cannot start)."""
+    run, mix_values = stock_run_check(name=name, topic=topic, count=count, mix=mix, seed=seed)
+    if run is None:
         from banners.copywriting import llm_client
 
         plan = stock.plan_shots(
@@ -153,7 +168,11 @@ def stock_shot_draw(*, shot_id: int) -> str:
             return "paused"
         shot.status = StockShot.Status.DRAWING
         shot.save(update_fields=["status"])
-    made = imaging.generator().generate(picture_request(shot.seed, shot.prompt))
+    try:
+        made = imaging.generator().generate(picture_request(shot.seed, shot.prompt))
+    except Exception as error:  # the shot says why; a rerun or resume tries it again
+        StockShot.objects.filter(pk=shot_id).update(status=StockShot.Status.FAILED, error=str(error)[:2000])
+        raise
     buffer = io.BytesIO()
     made.image.save(buffer, format="PNG")
     phash = str(imagehash.phash(made.image))

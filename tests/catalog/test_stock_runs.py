@@ -21,7 +21,8 @@ def tiny_qwen(tmp_path_factory):
 
 
 @pytest.fixture
-def gpu_env(tiny_qwen):
+def gpu_env(tiny_qwen, settings):
+    settings.QWEN_IMAGE_PATH = str(tiny_qwen)  # this process checks the model is there; the workers draw
     return {"ADGENESIS_QWEN_IMAGE_PATH": str(tiny_qwen), "ADGENESIS_IMAGE_SIZE": "32", "ADGENESIS_IMAGE_STEPS": "2"}
 
 
@@ -97,7 +98,7 @@ def test_pause_resume_cancel_and_near_duplicates(transactional_db, run_worker, g
     assert stock_shots_enqueue(run=other) == 0 and set(other.shots.values_list("status", flat=True)) == {"cancelled"}
 
 
-def test_a_designer_starts_a_run_from_admin_and_sees_its_progress(client, designer):
+def test_a_designer_starts_a_run_from_admin_and_sees_its_progress(client, designer, gpu_env, settings):
     stock_topics_load()
     client.force_login(designer)
     topic = StockTopic.objects.get(name="Medicine and health")
@@ -114,3 +115,24 @@ def test_a_designer_starts_a_run_from_admin_and_sees_its_progress(client, design
         "/admin/catalog/stockrun/add/", {"name": "bad", "topic": topic.pk, "count": 5, "mix_text": "1/2"}
     )
     assert response.status_code == 200 and "three whole numbers" in response.content.decode()
+    again = {"name": "clinic", "topic": topic.pk, "count": 6, "mix_text": "60/20/20", "seed": 0}
+    response = client.post("/admin/catalog/stockrun/add/", again)
+    assert (
+        response.status_code == 200 and "was started with Medicine and health, 5 pictures" in response.content.decode()
+    )
+    response = client.post("/admin/catalog/stockrun/add/", {**again, "count": 5})  # the same again: continues
+    assert response.status_code == 302 and StockRun.objects.count() == 1
+    settings.QWEN_IMAGE_PATH = ""
+    response = client.post("/admin/catalog/stockrun/add/", {**again, "name": "no-model"})
+    assert response.status_code == 200 and "AI pictures are off" in response.content.decode()
+
+
+def test_without_the_picture_model_a_run_is_refused_and_says_why(db, settings):
+    settings.QWEN_IMAGE_PATH = ""
+    stock_topics_load()
+    with pytest.raises(
+        CommandError,
+        match=r"Stock pictures are drawn by the picture model\. AI pictures are off: set ADGENESIS_QWEN_IMAGE_PATH",
+    ):
+        _start(run="no-model")
+    assert not StockRun.objects.exists()

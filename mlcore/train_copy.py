@@ -162,11 +162,7 @@ def train_copy_lora(
                 loss = model(**batch).loss / config.grad_accum
             loss.backward()
             step_loss += float(loss.detach())
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], config.max_grad_norm)
-        lr = scheduler.get_last_lr()[0]
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        lr = training.optimizer_apply(model, optimizer, scheduler, config.max_grad_norm)
         training.step_finish(
             label="copy LoRA",
             out=out,

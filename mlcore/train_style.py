@@ -298,12 +298,7 @@ def optimizer_step(
             share = len(group) / (len(micro) * config.grad_accum)
             (loss * share).backward()
             step_loss += float(loss.detach()) * share
-    torch.nn.utils.clip_grad_norm_([p for p in transformer.parameters() if p.requires_grad], config.max_grad_norm)
-    lr = lr_schedule.get_last_lr()[0]
-    optimizer.step()
-    lr_schedule.step()
-    optimizer.zero_grad(set_to_none=True)
-    return step_loss, lr
+    return step_loss, training.optimizer_apply(transformer, optimizer, lr_schedule, config.max_grad_norm)
 
 
 def train_style_lora(

@@ -162,6 +162,17 @@ class Meter:
         return Progress(step=step, steps=self.steps, loss=loss, lr=lr, it_per_s=rate, eta_s=eta)
 
 
+def optimizer_apply(model, optimizer, scheduler, max_grad_norm: float) -> float:
+    """Clip the trainable weights' gradients, take the optimizer and schedule steps, clear the
+    gradients; returns the learning rate the step used."""
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], max_grad_norm)
+    lr = scheduler.get_last_lr()[0]
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return lr
+
+
 def step_finish(
     *,
     label: str,

@@ -1,5 +1,6 @@
-"""AI-mode generation across the queues: texts (default) → pictures (imagegen, one per variant,
-shared by every format of that variant) → cut-outs (segment) → layout and render (default).
+"""AI-mode generation across the queues: texts (default) → pictures (imagegen, one job per variant,
+shared by every format of that variant, so the variants are drawn by every GPU worker side by side)
+→ cut-outs (segment) → layout and render (default).
 
 Each step is a service run by the RQ job of the same name; each enqueues the next. A picture is
 saved as a pending bank picture (source "ai"), so designers approve what the AI drew.
@@ -13,6 +14,7 @@ import zlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from banners import copywriting, imaging, pipeline, webhooks
@@ -179,19 +181,44 @@ def banner_picture_render(*, banner_id: int) -> Banner:
     return banner
 
 
-def task_pictures(*, task_id) -> GenerationTask:
-    """On an imagegen worker: one picture per variant with the style LoRA, saved as pending bank pictures."""
+def _worker_name() -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return (job.worker_name or "") if job else ""
+
+
+def task_picture(*, task_id, variant: int) -> bool:
+    """On an imagegen worker: the picture of one variant with the style LoRA, saved as a pending bank
+    picture. True when it was the task's last picture to be drawn (its job then enqueues the cut-out)."""
     task = GenerationTask.objects.select_related("campaign__product", "style").get(pk=task_id)
-    for variant in range(1, task.variants + 1):
-        _progress(task, "picture", 25 + int(35 * (variant - 1) / task.variants))
-        picture, info = _draw(task, variant=variant, seed=variant_seed(task, variant))
+    if task.is_finished:
+        return False
+    picture, info = _draw(task, variant=variant, seed=variant_seed(task, variant))
+    info["worker"] = _worker_name()
+    with transaction.atomic():  # jobs of the same task finishing together see each other's pictures
+        task = GenerationTask.objects.select_for_update().get(pk=task_id)
         task.banners.filter(variant=variant).update(bank_image=picture, picture_info=info)
-    return task
+        if task.is_finished or "pictures" in task.timings:
+            return False
+        drawn = task.banners.exclude(bank_image=None).values("variant").distinct().count()
+        _progress(task, "picture", 25 + int(35 * drawn / task.variants))
+        if drawn < task.variants:
+            return False
+        task.timings = {
+            **task.timings,
+            "pictures": round((timezone.now() - (task.started_at or task.created_at)).total_seconds(), 3),
+        }
+        task.save(update_fields=["timings"])
+        return True
 
 
-def task_cutouts(*, task_id) -> GenerationTask:
-    """On a segment worker: the background of each AI picture made transparent (BiRefNet or the matte)."""
+def task_cutouts(*, task_id) -> GenerationTask | None:
+    """On a segment worker: the background of each AI picture made transparent (BiRefNet or the matte).
+    None when the task has ended meanwhile (a picture job failed)."""
     task = GenerationTask.objects.get(pk=task_id)
+    if task.is_finished:
+        return None
     pictures = BankImage.objects.filter(banner__task=task).distinct()
     for index, picture in enumerate(pictures):
         _progress(task, "cutout", 60 + int(20 * index / max(len(pictures), 1)))
@@ -202,9 +229,11 @@ def task_cutouts(*, task_id) -> GenerationTask:
     return task
 
 
-def task_render(*, task_id) -> GenerationTask:
+def task_render(*, task_id) -> GenerationTask | None:
     """Back on a default worker: lay out and render every banner of the task, then complete it."""
     task = GenerationTask.objects.select_related("campaign__product__brand_kit").get(pk=task_id)
+    if task.is_finished:
+        return None
     logo = pipeline.brand_logo(task.campaign.product)
     banners = list(task.banners.select_related("format", "bank_image"))
     for index, banner in enumerate(banners):

@@ -28,7 +28,8 @@ def task_run(task_id: str) -> str:
 
 
 def _step(name: str, task_id: str) -> str:
-    getattr(ai, name)(task_id=task_id)
+    if getattr(ai, name)(task_id=task_id) is None:
+        return f"{name}: the task had already ended"
     names = [step for _, step in AI_STEPS]
     following = names.index(name) + 1
     if following < len(AI_STEPS):
@@ -37,8 +38,12 @@ def _step(name: str, task_id: str) -> str:
     return name
 
 
-def task_pictures(task_id: str) -> str:
-    return _step("task_pictures", task_id)
+def task_picture(task_id: str, variant: int) -> str:
+    """One variant's picture; the job that draws a task's last picture sends it on to the cut-out."""
+    if ai.task_picture(task_id=task_id, variant=variant):
+        queue, step = AI_STEPS[0]
+        enqueue_step(queue, step, task_id=task_id)
+    return f"task_picture {variant}"
 
 
 def task_cutouts(task_id: str) -> str:

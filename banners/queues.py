@@ -29,16 +29,25 @@ def enqueue_task(*, task_id) -> None:
     )
 
 
-AI_STEPS = [("imagegen", "task_pictures"), ("segment", "task_cutouts"), ("default", "task_render")]
+# After its pictures (one `task_picture` job per variant on the imagegen queue, so every GPU worker
+# takes one), a task is cut out and rendered: one job each.
+AI_STEPS = [("segment", "task_cutouts"), ("default", "task_render")]
 
 
-def enqueue_step(queue: str, step: str, *, task_id) -> None:
+def enqueue_pictures(*, task_id, variants: int) -> None:
+    """One job per AI picture: the variants of a task are drawn side by side by every imagegen worker."""
+    for variant in range(1, variants + 1):
+        enqueue_step("imagegen", "task_picture", task_id=task_id, variant=variant)
+
+
+def enqueue_step(queue: str, step: str, *, task_id, variant: int | None = None) -> None:
     """An AI-mode step of a task on its queue (plain RQ: the step before has committed its work)."""
     timeout = settings.IMAGE_JOB_TIMEOUT if queue == "imagegen" else settings.JOB_TIMEOUT
+    args = (str(task_id),) if variant is None else (str(task_id), variant)
     Queue(queue, connection=django_rq.get_connection(queue)).enqueue(
         f"banners.jobs.{step}",
-        str(task_id),
-        job_id=f"{step}-{task_id}",
+        *args,
+        job_id=f"{step}-{task_id}" if variant is None else f"{step}-{task_id}-{variant}",
         meta={"task_id": str(task_id)},
         job_timeout=timeout,
         retry=Retry(max=MAX_RETRIES),

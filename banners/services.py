@@ -223,8 +223,7 @@ def _ai_start(task: GenerationTask, work: list) -> GenerationTask:
     if reason:
         return task_fail(task_id=task.pk, reason=reason)
     ai.task_texts(task=task, work=work)
-    queue, step = queues.AI_STEPS[0]
-    queues.enqueue_step(queue, step, task_id=task.pk)
+    queues.enqueue_pictures(task_id=task.pk, variants=task.variants)
     return task
 
 

@@ -34,6 +34,8 @@ api_v1 = [
     re_path(r"^banners/(?P<pk>\d+)/texts/?$", _edit("texts"), name="api-banner-texts"),
     re_path(r"^banners/(?P<pk>\d+)/resize/?$", _edit("resize"), name="api-banner-resize"),
     re_path(r"^banners/(?P<pk>\d+)/regenerate/?$", _edit("regenerate"), name="api-banner-regenerate"),
+    re_path(r"^banners/(?P<pk>\d+)/approve/?$", _edit("approve"), name="api-banner-approve"),
+    re_path(r"^banners/(?P<pk>\d+)/reject/?$", _edit("reject"), name="api-banner-reject"),
     re_path(r"^bank/search/?$", catalog_api.BankSearchView.as_view(), name="bank-search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

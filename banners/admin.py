@@ -2,10 +2,23 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, Webhook, WebhookDelivery
+from banners.models import (
+    Banner,
+    BannerApproval,
+    Campaign,
+    FeedbackEvent,
+    Format,
+    GenerationTask,
+    Webhook,
+    WebhookDelivery,
+)
 from banners.services import banner_decide
 from catalog.admin import thumbnail
 
@@ -79,8 +92,59 @@ class GenerationTaskAdmin(admin.ModelAdmin):
         return task.error[:80]
 
 
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=2000,
+        help_text="The marketer reads it beside the banner, e.g. “the logo is too small on the dark background”.",
+    )
+
+
+class DecideMixin:
+    """Approve, or reject with a reason asked on a page of its own, the selected banners."""
+
+    actions = ["approve", "reject"]
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("banners.approve_banner")
+
+    @admin.action(description="Approve selected banners", permissions=["approve"])
+    def approve(self, request, queryset):
+        for banner in queryset:
+            banner_decide(banner=banner, approval=Banner.Approval.APPROVED, user=request.user)
+        self.message_user(request, f"{queryset.count()} banner(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected banners (with a reason)…", permissions=["approve"])
+    def reject(self, request, queryset):
+        form = RejectForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                for banner in queryset:
+                    banner_decide(
+                        banner=banner,
+                        approval=Banner.Approval.REJECTED,
+                        user=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+            except ValidationError as invalid:
+                form.add_error("reason", " ".join(invalid.messages))
+            else:
+                self.message_user(request, f"{queryset.count()} banner(s) rejected.", messages.SUCCESS)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject banners",
+            "form": form,
+            "banners": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "reject",
+        }
+        return TemplateResponse(request, "admin/banners/reject.html", context)
+
+
 @admin.register(Banner)
-class BannerAdmin(admin.ModelAdmin):
+class BannerAdmin(DecideMixin, admin.ModelAdmin):
     list_display = [
         "preview",
         "id",
@@ -96,8 +160,7 @@ class BannerAdmin(admin.ModelAdmin):
     search_fields = ["campaign__offer", "campaign__product__name"]
     readonly_fields = ["preview_large", "spec_pretty", "quality", "copy_stats", "seed", "created_at", "updated_at"]
     exclude = ["spec"]
-    raw_id_fields = ["task", "campaign", "bank_image"]
-    actions = ["approve", "reject"]
+    raw_id_fields = ["task", "campaign", "bank_image", "decided_by"]
 
     @admin.display(description="banner")
     def preview(self, banner: Banner) -> str:
@@ -111,21 +174,58 @@ class BannerAdmin(admin.ModelAdmin):
     def spec_pretty(self, banner: Banner) -> str:
         return format_html("<pre>{}</pre>", json.dumps(banner.spec, indent=2, ensure_ascii=False))
 
-    def has_approve_permission(self, request) -> bool:
-        return request.user.has_perm("banners.approve_banner")
 
-    def _decide(self, request, queryset, approval: str) -> None:
-        for banner in queryset:
-            banner_decide(banner=banner, approval=approval, user=request.user)
-        self.message_user(request, f"{queryset.count()} banner(s) {approval}.", messages.SUCCESS)
+def awaiting_approval(queryset):
+    """Rendered banners held back by their brand's approval gate, not yet decided."""
+    gated = Q(campaign__product__brand_kit__approval_required="all") | Q(
+        campaign__product__brand_kit__approval_required="ai", image_source="ai"
+    )
+    return queryset.filter(gated, approval=Banner.Approval.PENDING).exclude(png="")
 
-    @admin.action(description="Approve selected banners", permissions=["approve"])
-    def approve(self, request, queryset):
-        self._decide(request, queryset, Banner.Approval.APPROVED)
 
-    @admin.action(description="Reject selected banners", permissions=["approve"])
-    def reject(self, request, queryset):
-        self._decide(request, queryset, Banner.Approval.REJECTED)
+@admin.register(BannerApproval)
+class BannerApprovalAdmin(DecideMixin, admin.ModelAdmin):
+    """The designer's queue: oldest first, the banner and its AI picture side by side."""
+
+    list_display = ["preview", "picture", "offer", "texts_shown", "owner", "created_at"]
+    list_display_links = None
+    list_filter = ["image_source", "campaign__product__brand_kit", "format"]
+    search_fields = ["campaign__offer", "campaign__product__name", "campaign__owner__username"]
+    ordering = ["created_at"]
+    list_per_page = 25
+
+    def get_queryset(self, request):
+        related = super().get_queryset(request).select_related("campaign__product", "campaign__owner", "bank_image")
+        return awaiting_approval(related)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_approve_permission(request)
+
+    @admin.display(description="banner")
+    def preview(self, banner: Banner) -> str:
+        return thumbnail(banner.png, 240)
+
+    @admin.display(description="picture")
+    def picture(self, banner: Banner) -> str:
+        return thumbnail(banner.bank_image.file, 120) if banner.bank_image else "—"
+
+    @admin.display(description="offer")
+    def offer(self, banner: Banner) -> str:
+        return f"{banner.campaign.product.name}: {banner.campaign.offer}"
+
+    @admin.display(description="texts")
+    def texts_shown(self, banner: Banner) -> str:
+        return format_html("<br>".join(["{}"] * len(banner.texts)), *banner.texts.values())
+
+    @admin.display(description="marketer")
+    def owner(self, banner: Banner) -> str:
+        return banner.campaign.owner.username
 
 
 @admin.register(FeedbackEvent)

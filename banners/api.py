@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -158,6 +159,9 @@ class BannerSerializer(serializers.ModelSerializer):
             "image_source",
             "bank_image",
             "approval",
+            "rejection_reason",
+            "download_allowed",
+            "download_refusal",
             "copy_stats",
             "picture_info",
             "edit_distance",
@@ -165,8 +169,23 @@ class BannerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    download_allowed = serializers.SerializerMethodField(help_text="false while the brand's approval gate holds it")
+    download_refusal = serializers.SerializerMethodField(help_text='why not, e.g. "Waiting for approval: …"')
+
     def get_layout(self, banner: Banner) -> str:
         return banner.spec.get("layout", "preset")
+
+    def _refusal(self, banner: Banner) -> str:
+        request = self.context.get("request")
+        if request is not None and request.user.has_perm("banners.approve_banner"):
+            return ""
+        return banner.download_refusal()
+
+    def get_download_allowed(self, banner: Banner) -> bool:
+        return not self._refusal(banner)
+
+    def get_download_refusal(self, banner: Banner) -> str:
+        return self._refusal(banner)
 
     def _file_url(self, banner: Banner, kind: str) -> str | None:
         if not getattr(banner, kind):
@@ -215,6 +234,10 @@ class TaskView(generics.RetrieveAPIView):
         return selectors.task_get(user=self.request.user, task_id=self.kwargs["task_id"])
 
 
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class BannerViewSet(viewsets.ReadOnlyModelViewSet):
     """Banners the user may see, with their files behind the same authentication."""
 
@@ -230,6 +253,7 @@ class BannerViewSet(viewsets.ReadOnlyModelViewSet):
         field = getattr(banner, kind)
         if not field:
             raise Http404(f"Banner {banner.pk} has no {kind} file yet.")
+        services.banner_download_check(banner=banner, user=self.request.user)
         filename = f"adgenesis-{banner.pk}-{banner.format.slug}.{kind}"
         services.feedback_record(banner=banner, kind="download", user=self.request.user, payload={"file": kind})
         return FileResponse(field.open("rb"), content_type=content_type, filename=filename)
@@ -405,7 +429,8 @@ class BannerResizeSerializer(serializers.Serializer):
 
 
 class BannerEditViewSet(viewsets.GenericViewSet):
-    """Edit a banner's texts (re-rendered at once) or resize it into another format."""
+    """Edit a banner's texts (re-rendered at once) or resize it into another format; a designer approves
+    or rejects it."""
 
     serializer_class = BannerSerializer
 
@@ -413,6 +438,26 @@ class BannerEditViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Banner.objects.none()
         return selectors.banners_visible_to(self.request.user)
+
+    def _decide(self, request, approval: str) -> Response:
+        if not request.user.has_perm("banners.approve_banner"):
+            raise PermissionDenied("Only designers can approve or reject banners.")
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        banner = services.banner_decide(
+            banner=self.get_object(), approval=approval, user=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(BannerSerializer(banner, context={"request": request}).data)
+
+    @extend_schema(request=DecisionSerializer, responses=BannerSerializer)
+    def approve(self, request, pk=None):
+        """A designer approves the banner: its marketer may download it."""
+        return self._decide(request, Banner.Approval.APPROVED)
+
+    @extend_schema(request=DecisionSerializer, responses=BannerSerializer)
+    def reject(self, request, pk=None):
+        """A designer rejects the banner with a reason the marketer reads."""
+        return self._decide(request, Banner.Approval.REJECTED)
 
     @extend_schema(request=BannerTextsSerializer, responses=BannerSerializer)
     def texts(self, request, pk=None):

@@ -183,6 +183,11 @@ class Banner(models.Model):
         help_text="How the picture was made: prompt, seed, style, steps, cut-out method, seconds.",
     )
     approval = models.CharField(max_length=10, choices=Approval, default=Approval.PENDING, db_index=True)
+    rejection_reason = models.TextField(blank=True, help_text="Why the designer rejected it, shown to the marketer.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
     edit_distance = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -206,6 +211,31 @@ class Banner(models.Model):
     @property
     def layout_label(self) -> str:
         return LABELS.get(self.spec.get("layout", PRESET), self.spec.get("layout", ""))
+
+    @property
+    def needs_approval(self) -> bool:
+        """The brand asks a designer to approve banners like this one before download."""
+        kit = self.campaign.product.brand_kit
+        policy = kit.approval_required if kit else "none"
+        return policy == "all" or (policy == "ai" and self.image_source == ImageMode.AI)
+
+    def download_refusal(self) -> str:
+        """Why a marketer may not download it yet; empty when they may."""
+        if not self.needs_approval or self.approval == self.Approval.APPROVED:
+            return ""
+        if self.approval == self.Approval.REJECTED:
+            reason = self.rejection_reason or "no reason given"
+            return f"A designer rejected this banner: {reason}. Edit or regenerate it to send it for approval again."
+        return "Waiting for approval: this brand's banners are approved by a designer before download."
+
+
+class BannerApproval(Banner):
+    """The designer's queue: banners that wait for approval before their marketer may download them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "banner awaiting approval"
+        verbose_name_plural = "approval queue"
 
 
 class FeedbackEvent(models.Model):
@@ -233,10 +263,11 @@ class FeedbackEvent(models.Model):
 
 
 class Webhook(models.Model):
-    """A URL told when a generation task ends: POST JSON signed with HMAC-SHA256 of the body under the
-    shared secret (header X-AdGenesis-Signature: sha256=<hex>), retried with backoff."""
+    """A URL told when a generation task or a batch ends or a designer decides on a banner: POST JSON
+    signed with HMAC-SHA256 of the body under the shared secret (header X-AdGenesis-Signature:
+    sha256=<hex>), retried with backoff."""
 
-    EVENTS = ("task.completed", "task.failed")
+    EVENTS = ("task.completed", "task.failed", "batch.completed", "banner.approved", "banner.rejected")
 
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=200, help_text="Shared with the receiver, which checks the signature.")

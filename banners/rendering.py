@@ -63,6 +63,7 @@ def pictures_of(banner: Banner) -> tuple[pipeline.PictureChoice | None, dict[str
 
 def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> Banner:
     """Compose and render the banner again with these texts and its own picture; no generation.
+    A banner behind the brand's approval gate goes back to the designer's queue.
     Russian texts get the writer's typography (a sign or unit never starts a line: «1490 ₽»)."""
     layout = banner.layout
     texts = {key: typeset_ru(text) if language(text) == "ru" else text for key, text in texts.items()}
@@ -82,4 +83,6 @@ def banner_rerender(*, banner: Banner, texts: dict[str, str], shorten: bool) -> 
     banner.texts, banner.spec = texts, result.spec
     banner.quality = quality_of(result.report, banner.copy_stats)
     pipeline.banner_files_save(banner=banner, image=image)
+    if banner.needs_approval and banner.approval != Banner.Approval.PENDING:
+        banner.approval, banner.rejection_reason = Banner.Approval.PENDING, ""  # changed: the designer sees it again
     return banner

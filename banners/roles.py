@@ -19,7 +19,7 @@ MARKETER_PERMISSIONS = [
     ("catalog", "view_bankimage"),
 ]
 DESIGNER_MODELS = {
-    "banners": ["format", "campaign", "generationtask", "banner", "feedbackevent"],
+    "banners": ["format", "campaign", "generationtask", "banner", "bannerapproval", "feedbackevent"],
     "catalog": ["product", "brandkit", "bankimage", "imagetext", "styleadapter", "stocktopic", "stockrun", "stockshot"],
 }
 DESIGNER_EXTRA = [("banners", "approve_banner"), ("catalog", "approve_bankimage")]

@@ -249,15 +249,29 @@ def task_retry(*, task_id: uuid.UUID | str, reason: str) -> GenerationTask:
     return task
 
 
-def banner_decide(*, banner: Banner, approval: str, user) -> Banner:
-    """A designer approves or rejects a banner; the decision is logged as feedback."""
+def banner_decide(*, banner: Banner, approval: str, user, reason: str = "") -> Banner:
+    """A designer approves or rejects a banner (a rejection says why, for the marketer); logged as feedback."""
     if not user.has_perm("banners.approve_banner"):
         raise PermissionDenied("Only designers can approve or reject banners.")
+    reason = " ".join(reason.split())
+    if approval == Banner.Approval.REJECTED and not reason:
+        raise ValidationError({"reason": "reason: say why the banner is rejected, the marketer reads it"})
     banner.approval = approval
-    banner.save(update_fields=["approval", "updated_at"])
+    banner.rejection_reason = reason if approval == Banner.Approval.REJECTED else ""
+    banner.decided_by, banner.decided_at = user, timezone.now()
+    banner.save(update_fields=["approval", "rejection_reason", "decided_by", "decided_at", "updated_at"])
     kind = FeedbackEvent.Kind.APPROVE if approval == Banner.Approval.APPROVED else FeedbackEvent.Kind.REJECT
-    FeedbackEvent.objects.create(banner=banner, kind=kind, user=user)
+    FeedbackEvent.objects.create(banner=banner, kind=kind, user=user, payload={"reason": reason} if reason else {})
+    webhooks.banner_event(banner=banner)
     return banner
+
+
+def banner_download_check(*, banner: Banner, user) -> None:
+    """PermissionDenied with the reason when the brand's approval gate holds the banner back; designers
+    may always download."""
+    refusal = banner.download_refusal()
+    if refusal and not user.has_perm("banners.approve_banner"):
+        raise PermissionDenied(refusal)
 
 
 # -- editing, resizing and free-standing specs -------------------------------------------------

@@ -111,6 +111,7 @@ def banner_download(request, pk: int, kind: str):
     field = getattr(banner, kind, None) if kind in ("png", "jpg") else None
     if not field:
         raise Http404("No such file.")
+    services.banner_download_check(banner=banner, user=request.user)
     services.feedback_record(
         banner=banner,
         kind=FeedbackEvent.Kind.DOWNLOAD,

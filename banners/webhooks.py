@@ -1,4 +1,5 @@
-"""Webhooks: when a generation task ends, every matching active webhook gets a signed POST.
+"""Webhooks: when a generation task or a batch ends, or a designer decides on a banner, every matching
+active webhook gets a signed POST.
 
 The body is the event as JSON; the header X-AdGenesis-Signature is "sha256=" + HMAC-SHA256 of the
 exact body bytes under the webhook's secret, so a receiver checks it with its own copy. A delivery
@@ -20,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rq import Callback, Retry
 
-from banners.models import GenerationTask, Webhook, WebhookDelivery
+from banners.models import Banner, GenerationTask, Webhook, WebhookDelivery
 
 SIGNATURE_HEADER = "X-AdGenesis-Signature"
 TIMEOUT = 10.0
@@ -50,14 +51,38 @@ def _payload(task: GenerationTask, event: str) -> dict:
 
 
 def task_event(*, task: GenerationTask) -> int:
-    """Deliveries for a task that ended (completed or failed); enqueued once the transaction commits."""
+    """Deliveries for a task that ended (completed or failed)."""
     event = "task.completed" if task.status == GenerationTask.Status.COMPLETED else "task.failed"
-    hooks = Webhook.objects.filter(is_active=True).filter(Q(owner=None) | Q(owner_id=task.created_by_id))
+    return event_send(event=event, owner_id=task.created_by_id, payload=lambda: _payload(task, event))
+
+
+def banner_event(*, banner: Banner) -> int:
+    """Deliveries for a designer's decision on a banner (banner.approved, banner.rejected)."""
+    event = f"banner.{banner.approval}"
+    return event_send(
+        event=event,
+        owner_id=banner.campaign.owner_id,
+        payload=lambda: {
+            "event": event,
+            "banner": banner.pk,
+            "task_id": str(banner.task_id) if banner.task_id else None,
+            "campaign": banner.campaign_id,
+            "approval": banner.approval,
+            "reason": banner.rejection_reason,
+            "png": banner.png.url if banner.png else "",
+        },
+    )
+
+
+def event_send(*, event: str, owner_id: int | None, payload) -> int:
+    """A delivery per active webhook that wants the event (everyone's, or the owner's); each is enqueued
+    once the transaction commits. `payload` is called only when some webhook wants the event."""
+    hooks = Webhook.objects.filter(is_active=True).filter(Q(owner=None) | Q(owner_id=owner_id))
     hooks = [hook for hook in hooks if not hook.events or event in hook.events]
     if not hooks:
         return 0
-    payload = _payload(task, event)
-    deliveries = [WebhookDelivery.objects.create(webhook=hook, event=event, payload=payload) for hook in hooks]
+    body = payload()
+    deliveries = [WebhookDelivery.objects.create(webhook=hook, event=event, payload=body) for hook in hooks]
     intervals = list(settings.WEBHOOK_RETRY_INTERVALS)
     for delivery in deliveries:
         transaction.on_commit(

@@ -38,8 +38,9 @@ def thumbnail(file_field, size: int = 96) -> str:
 
 @admin.register(BrandKit)
 class BrandKitAdmin(admin.ModelAdmin):
-    list_display = ["name", "swatches", "background_color", "accent_color", "heading_font", "body_font", "logo"]
+    list_display = ["name", "swatches", "accent_color", "heading_font", "body_font", "logo", "approval_required"]
     search_fields = ["name"]
+    list_filter = ["approval_required"]
 
     @admin.display(description="colours")
     def swatches(self, kit: BrandKit) -> str:

@@ -14,7 +14,7 @@ from catalog.selectors import bank_images_by_id
 class BrandKitSerializer(serializers.ModelSerializer):
     class Meta:
         model = BrandKit
-        fields = ["id", "name", "colors", "heading_font", "body_font"]
+        fields = ["id", "name", "colors", "heading_font", "body_font", "approval_required"]
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -50,9 +50,21 @@ def validate_logo(file) -> None:
 
 
 class BrandKit(models.Model):
-    """Colours, fonts and logo a product's banners must use."""
+    """Colours, fonts and logo a product's banners must use, and whether a designer approves its banners
+    before a marketer may download them."""
+
+    class Approval(models.TextChoices):
+        NONE = "none", "no approval needed"
+        AI = "ai", "banners with an AI picture"
+        ALL = "all", "every banner"
 
     name = models.CharField(max_length=100, unique=True)
+    approval_required = models.CharField(
+        max_length=4,
+        choices=Approval,
+        default=Approval.NONE,
+        help_text="Which of this brand's banners wait for a designer's approval before they can be downloaded.",
+    )
     colors = models.JSONField(
         default=list,
         validators=[validate_hex_colors],

@@ -99,7 +99,7 @@ def picture_prompt_screened(task: GenerationTask, style: StyleAdapter | None) ->
     try:
         (prompt, how), note = copywriting.screened(write, what="picture")
     except copywriting.UnsafeOutput as error:
-        raise pipeline.PipelineError(str(error)) from None
+        raise pipeline.SafetyRefused(str(error)) from None
     if note:
         how += " (the first prompt was refused by the safety check)"
     return prompt, how

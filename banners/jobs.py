@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 
 from banners import ai, services
-from banners.pipeline import PipelineError
+from banners.pipeline import PipelineError, SafetyRefused
 from banners.queues import (  # noqa: F401  (enqueue_task and job_id_for: the names callers know)
     AI_STEPS,
     MAX_RETRIES,
@@ -70,18 +70,19 @@ def failure_reason(exc_type, exc_value) -> str:
 
 def task_job_failed(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: the job raised, timed out, or its worker vanished."""
-    record_failure(job, failure_reason(exc_type, exc_value))
+    refused = exc_type is not None and issubclass(exc_type, SafetyRefused)
+    record_failure(job, failure_reason(exc_type, exc_value), failure="refused" if refused else "technical")
 
 
-def record_failure(job, reason: str) -> None:
+def record_failure(job, reason: str, failure: str = "technical") -> None:
     """Pending again when RQ will retry the job, failed with the reason when it will not."""
     task_id = job.meta.get("task_id")
     if task_id is None:
         return
-    if job.retries_left:
+    if job.retries_left and failure != "refused":
         services.task_retry(task_id=task_id, reason=reason)
     else:
-        services.task_fail(task_id=task_id, reason=reason)
+        services.task_fail(task_id=task_id, reason=reason, failure=failure)
 
 
 def banner_regenerate(banner_id: int, part: str, user_id: int) -> int:

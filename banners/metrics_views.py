@@ -14,10 +14,13 @@ from banners.metrics import meets_target, pilot_metrics
 
 HEADLINE = [
     ("adoption_rate", "Adoption rate", "≥ 70 %", True),
-    ("low_edit_share", "Low-edit share", "edits < 20 % of text", True),
+    ("low_edit_share", "Downloads with edits < 20 % of the text", "≥ 70 %", True),
+    ("within_reroll_limit_share", "Downloads within 3 picture re-rolls", "", True),
     ("rerolls_per_banner", "Picture re-rolls per banner", "≤ 3", False),
-    ("time_to_asset_minutes", "Time to asset (min)", "< 60 min", False),
-    ("success_rate", "Success rate", "≥ 95 %", True),
+    ("time_to_asset_minutes", "Time to asset, median (min)", "< 60 min", False),
+    ("time_to_asset_p90_minutes", "Time to asset, P90 (min)", "", False),
+    ("time_to_asset_mean_minutes", "Time to asset, mean (min)", "< 60 min", False),
+    ("success_rate", "Success rate (refusals not counted)", "≥ 95 %", True),
     ("latency_p50_seconds", "Latency P50 (s)", "", False),
     ("latency_p95_seconds", "Latency P95 (s)", "", False),
     ("latency_p99_seconds", "Latency P99 (s)", "< 120 s", False),

@@ -127,9 +127,20 @@ class GenerationTask(models.Model):
         on_delete=models.SET_NULL,
         help_text="Style LoRA for AI pictures; the first approved one when empty.",
     )
+
+    class Failure(models.TextChoices):
+        TECHNICAL = "technical", "technical error (timeout, out of memory, crash)"
+        REFUSED = "refused", "input refused by the safety check"
+
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING, db_index=True)
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    failure = models.CharField(
+        max_length=10,
+        choices=Failure,
+        blank=True,
+        help_text="Why a failed task failed: pilot success rate counts technical ones.",
+    )
     timings = models.JSONField(default=dict, blank=True)
     job_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

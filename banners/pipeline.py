@@ -38,6 +38,11 @@ class PipelineError(Exception):
     """A stage could not do its work for a reason the marketer should read."""
 
 
+class SafetyRefused(PipelineError):
+    """The safety gate refused the offer, a picture description, or what was written from them: the gate
+    at work, not a technical failure."""
+
+
 @dataclass
 class PictureChoice:
     src: str
@@ -62,14 +67,14 @@ def stage_safety(*, campaign: Campaign, image_descriptions: dict[str, str], user
     try:
         copywriting.safety_check(fields=fields, user=user)
     except copywriting.UnsafeInput as error:
-        raise PipelineError(str(error)) from None
+        raise SafetyRefused(str(error)) from None
 
 
 def stage_texts(*, campaign: Campaign, layout: Layout, variant: int) -> copywriter.CopyResult:
     try:
         return copywriting.texts_write(brief=brief_for(campaign), slots=list(layout.text_slots), variant=variant)
     except copywriting.UnsafeOutput as error:
-        raise PipelineError(str(error)) from None
+        raise SafetyRefused(str(error)) from None
 
 
 def stage_picture(

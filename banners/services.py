@@ -207,7 +207,8 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
             for key, value in timings.items():
                 totals[key] = round(totals.get(key, 0.0) + value, 4)
     except pipeline.PipelineError as error:
-        return task_fail(task_id=task.pk, reason=str(error))
+        refused = isinstance(error, pipeline.SafetyRefused)
+        return task_fail(task_id=task.pk, reason=str(error), failure="refused" if refused else "technical")
     task.status = GenerationTask.Status.COMPLETED
     task.finished_at = timezone.now()
     task.progress = {"step": "done", "percent": 100}
@@ -227,13 +228,16 @@ def _ai_start(task: GenerationTask, work: list) -> GenerationTask:
     return task
 
 
-def task_fail(*, task_id: uuid.UUID | str, reason: str) -> GenerationTask:
+def task_fail(*, task_id: uuid.UUID | str, reason: str, failure: str = "technical") -> GenerationTask:
+    """The task ends with the reason the marketer reads; `failure` says whether the safety gate refused
+    it or something broke (the pilot's success rate counts only what broke)."""
     task = GenerationTask.objects.get(pk=task_id)
     task.status = GenerationTask.Status.FAILED
+    task.failure = failure
     task.error = reason[:2000]
     task.finished_at = timezone.now()
     task.progress = {**task.progress, "step": "failed"}
-    task.save(update_fields=["status", "error", "finished_at", "progress"])
+    task.save(update_fields=["status", "failure", "error", "finished_at", "progress"])
     log.warning("generation task %s failed: %s", task_id, reason)
     webhooks.task_event(task=task)
     return task

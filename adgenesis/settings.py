@@ -257,9 +257,14 @@ IMAGE_SIZE = env.int("ADGENESIS_IMAGE_SIZE", default=1328)
 IMAGE_STEPS = env.int("ADGENESIS_IMAGE_STEPS", default=50)
 IMAGE_LIGHTNING_STEPS = env.int("ADGENESIS_IMAGE_LIGHTNING_STEPS", default=8)
 IMAGE_TRUE_CFG = env.float("ADGENESIS_IMAGE_TRUE_CFG", default=4.0)
+# Regional torch.compile of the transformer blocks when an imagegen worker starts; CUDA only (never on CPU)
+IMAGE_COMPILE = envbool("ADGENESIS_IMAGE_COMPILE", default=True)
 # Load tests only: imagegen workers sleep this long instead of drawing (manage.py loadtest sets it).
 IMAGE_SIMULATE_SECONDS = env.float("ADGENESIS_SIMULATE_IMAGE_SECONDS", default=0.0)
 
 # Pipeline limits
 MAX_OFFER_CHARS = env.int("ADGENESIS_MAX_OFFER_CHARS", default=1000)
 MAX_VARIANTS = 4
+# Bulk generation: rows per CSV or product feed, and the file's size.
+BATCH_MAX_ROWS = env.int("ADGENESIS_BATCH_MAX_ROWS", default=500)
+BATCH_MAX_BYTES = env.int("ADGENESIS_BATCH_MAX_BYTES", default=2 * 1024 * 1024)

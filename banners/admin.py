@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from banners.models import (
     Banner,
     BannerApproval,
+    Batch,
     Campaign,
     FeedbackEvent,
     Format,
@@ -226,6 +227,23 @@ class BannerApprovalAdmin(DecideMixin, admin.ModelAdmin):
     @admin.display(description="marketer")
     def owner(self, banner: Banner) -> str:
         return banner.campaign.owner.username
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    """Batches are started from the Batches page or POST /api/v1/batches; here they are looked up."""
+
+    list_display = ["__str__", "owner", "status", "image_mode", "row_count", "created_at", "finished_at"]
+    list_filter = ["status", "image_mode"]
+    search_fields = ["name", "source", "owner__username"]
+    readonly_fields = ["id", "source", "rows", "owner", "status", "created_at", "finished_at"]
+
+    @admin.display(description="rows")
+    def row_count(self, batch: Batch) -> int:
+        return len(batch.rows)
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(FeedbackEvent)

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from banners import copywriting, imaging, pipeline, webhooks
+from banners import copywriting, events, imaging, pipeline
 from banners.models import Banner, GenerationTask
 from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import BankImage, StyleAdapter
@@ -273,5 +273,5 @@ def task_render(*, task_id) -> GenerationTask | None:
     task.progress = {"step": "done", "percent": 100}
     task.timings = {**task.timings, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
     task.save(update_fields=["status", "finished_at", "progress", "timings"])
-    webhooks.task_event(task=task)
+    events.task_ended(task=task)
     return task

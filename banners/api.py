@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -13,8 +13,18 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from banners import copywriting, selectors, services
-from banners.models import LAYOUT_CHOICES, PLATFORM_CHOICES, Banner, Campaign, Format, GenerationTask, ImageMode, Tone
+from banners import batches, copywriting, selectors, services
+from banners.models import (
+    LAYOUT_CHOICES,
+    PLATFORM_CHOICES,
+    Banner,
+    Batch,
+    Campaign,
+    Format,
+    GenerationTask,
+    ImageMode,
+    Tone,
+)
 from catalog.models import Product
 from mlcore.spec import SPEC_SCHEMA
 
@@ -536,3 +546,119 @@ class FeedbackView(APIView):
             raise Http404(f"No banner {data['banner']} of yours.")
         event = services.feedback_record(banner=banner, kind=data["kind"], user=request.user, payload=data["payload"])
         return Response({"id": event.pk, "kind": event.kind}, status=status.HTTP_201_CREATED)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    zip = serializers.SerializerMethodField()
+    tasks = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "name",
+            "source",
+            "status",
+            "image_mode",
+            "owner",
+            "progress",
+            "zip",
+            "created_at",
+            "finished_at",
+            "rows",
+            "tasks",
+        ]
+
+    def get_progress(self, batch: Batch) -> dict:
+        return batches.batch_progress(batch)
+
+    def get_zip(self, batch: Batch) -> str:
+        return reverse("api-batch-zip", args=[batch.pk], request=self.context.get("request"))
+
+    def get_tasks(self, batch: Batch) -> list[dict]:
+        return [
+            {
+                "row": t.campaign.batch_row,
+                "task_id": str(t.pk),
+                "campaign": t.campaign_id,
+                "status": t.status,
+                "error": t.error,
+            }
+            for t in batches.batch_tasks(batch).order_by("campaign__batch_row")
+        ]
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        required=False,
+        help_text="CSV (product, offer, formats, tone, platform, picture_description) or a JSON product feed",
+    )
+    rows = serializers.ListField(child=serializers.DictField(), required=False, max_length=10_000)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    image_mode = serializers.ChoiceField(choices=ImageMode.choices, default=ImageMode.BANK)
+
+    def validate(self, data):
+        if bool(data.get("file")) == bool(data.get("rows")):
+            raise serializers.ValidationError({"file": "give a file (multipart) or rows (JSON), one of them"})
+        return data
+
+
+class BatchListView(generics.ListAPIView):
+    """Bulk generation: POST a CSV or a product feed (multipart `file`) or JSON `rows`; one campaign per row
+    × its formats. Every row is checked first: a bad row refuses the whole file, each bad row named."""
+
+    serializer_class = BatchSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Batch.objects.none()
+        return batches.batches_visible_to(self.request.user).select_related("owner")
+
+    @extend_schema(request=BatchCreateSerializer, responses={202: BatchSerializer})
+    def post(self, request):
+        serializer = BatchCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data.get("file")
+        raw = batches.rows_read(upload.read(), upload.name) if upload else data["rows"]
+        if not upload and len(raw) > settings.BATCH_MAX_ROWS:
+            raise ValidationError({"rows": f"rows: {len(raw)}, the limit is {settings.BATCH_MAX_ROWS}"})
+        rows = batches.rows_check(raw, user=request.user, image_mode=data["image_mode"])
+        batch = batches.batch_create(
+            owner=request.user,
+            rows=rows,
+            name=data["name"],
+            source=upload.name if upload else "",
+            image_mode=data["image_mode"],
+        )
+        body = BatchSerializer(batch, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class BatchView(generics.RetrieveAPIView):
+    """A batch: progress, each row's task, and the ZIP's address."""
+
+    serializer_class = BatchSerializer
+
+    def get_object(self) -> Batch:
+        return batch_get(self.request.user, self.kwargs["pk"])
+
+
+def batch_get(user, pk) -> Batch:
+    try:
+        return batches.batches_visible_to(user).get(pk=pk)
+    except (Batch.DoesNotExist, ValueError, ValidationError):
+        raise Http404(f"No batch {pk}.") from None
+
+
+class BatchZipView(APIView):
+    """Every banner of the batch the user may download (PNG, JPG, spec JSON) and report.csv, as a ZIP."""
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request, pk):
+        batch = batch_get(request.user, pk)
+        archive = batches.batch_zip(batch=batch, user=request.user)
+        name = f"adgenesis-batch-{str(batch.pk)[:8]}.zip"
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

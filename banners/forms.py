@@ -104,3 +104,14 @@ class HistoryFilter(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
     format = forms.ModelChoiceField(queryset=Format.objects.active(), required=False)
     q = forms.CharField(required=False, label="Offer contains")
+
+
+class BatchForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV (UTF-8, comma or semicolon) with a header: product, offer, formats, tone, platform, "
+        "picture_description; or a JSON product feed with the same keys. One campaign per row."
+    )
+    name = forms.CharField(max_length=200, required=False)
+    image_mode = forms.ChoiceField(
+        choices=ImageMode.choices, initial=ImageMode.BANK, widget=forms.RadioSelect, label="Pictures"
+    )

@@ -113,3 +113,9 @@ def webhook_deliver(delivery_id: int) -> int:
     from banners.webhooks import webhook_deliver as deliver
 
     return deliver(delivery_id=delivery_id)
+
+
+def batch_check(batch_id: str) -> str:
+    from banners.batches import batch_check as check
+
+    return check(batch_id=batch_id).status

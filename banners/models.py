@@ -79,6 +79,32 @@ class Format(models.Model):
             raise ValidationError({field: f"{error.path}: {error.message}"}) from None
 
 
+class Batch(models.Model):
+    """Many campaigns at once, from a CSV or a product feed: one campaign per row, banners in the row's
+    formats; done when every row's task has ended."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETED = "completed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=255, blank=True, help_text="The uploaded file's name.")
+    rows = models.JSONField(default=list, help_text="The rows as read, numbered as in the file.")
+    image_mode = models.CharField(max_length=10, choices=ImageMode, default=ImageMode.BANK)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING, db_index=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return self.name or self.source or str(self.pk)
+
+
 class Campaign(models.Model):
     """One offer for one product, written by a marketer; banners of any format come from it."""
 
@@ -88,6 +114,8 @@ class Campaign(models.Model):
     tone = models.CharField(max_length=20, choices=Tone, default=Tone.PROFESSIONAL)
     platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES, default="instagram")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaigns")
+    batch = models.ForeignKey(Batch, null=True, blank=True, related_name="campaigns", on_delete=models.SET_NULL)
+    batch_row = models.PositiveIntegerField(null=True, blank=True, help_text="Its row in the batch's file.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

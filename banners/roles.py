@@ -13,13 +13,15 @@ MARKETER_PERMISSIONS = [
     ("banners", "view_banner"),
     ("banners", "change_banner"),
     ("banners", "add_feedbackevent"),
+    ("banners", "add_batch"),
+    ("banners", "view_batch"),
     ("banners", "view_format"),
     ("catalog", "view_product"),
     ("catalog", "view_brandkit"),
     ("catalog", "view_bankimage"),
 ]
 DESIGNER_MODELS = {
-    "banners": ["format", "campaign", "generationtask", "banner", "bannerapproval", "feedbackevent"],
+    "banners": ["format", "campaign", "generationtask", "banner", "bannerapproval", "feedbackevent", "batch"],
     "catalog": ["product", "brandkit", "bankimage", "imagetext", "styleadapter", "stocktopic", "stockrun", "stockshot"],
 }
 DESIGNER_EXTRA = [("banners", "approve_banner"), ("catalog", "approve_bankimage")]

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from banners import ai, copywriting, imaging, pipeline, queues, webhooks
+from banners import ai, copywriting, events, imaging, pipeline, queues, webhooks
 from banners.models import Banner, Campaign, FeedbackEvent, Format, GenerationTask, ImageMode
 from banners.rendering import banner_rerender, brand_palette, layout_choose, quality_of
 from catalog.models import Product
@@ -214,7 +214,7 @@ def task_run(*, task_id: uuid.UUID | str) -> GenerationTask:
     task.progress = {"step": "done", "percent": 100}
     task.timings = {**totals, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
     task.save(update_fields=["status", "finished_at", "progress", "timings"])
-    webhooks.task_event(task=task)
+    events.task_ended(task=task)
     return task
 
 
@@ -239,7 +239,7 @@ def task_fail(*, task_id: uuid.UUID | str, reason: str, failure: str = "technica
     task.progress = {**task.progress, "step": "failed"}
     task.save(update_fields=["status", "failure", "error", "finished_at", "progress"])
     log.warning("generation task %s failed: %s", task_id, reason)
-    webhooks.task_event(task=task)
+    events.task_ended(task=task)
     return task
 
 

@@ -17,9 +17,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from banners import copywriting, selectors, services
-from banners.forms import GenerateForm, HistoryFilter, ResizeForm, TextsForm
-from banners.models import Banner, FeedbackEvent, GenerationTask
+from banners import batches, copywriting, selectors, services
+from banners.forms import BatchForm, GenerateForm, HistoryFilter, ResizeForm, TextsForm
+from banners.models import Banner, Batch, FeedbackEvent, GenerationTask
 
 
 def _banner_for(request, pk: int) -> Banner:
@@ -236,3 +236,65 @@ def media_file(request, path: str):
             raise Http404("No such file.")
     content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target.open("rb"), content_type=content_type)
+
+
+# -- batches ------------------------------------------------------------------------------------
+
+
+@login_required
+def batch_list(request):
+    """Upload a CSV or a product feed; the user's batches with their progress."""
+    form = BatchForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = batches.rows_read(upload.read(), upload.name)
+            checked = batches.rows_check(rows, user=request.user, image_mode=form.cleaned_data["image_mode"])
+            batch = batches.batch_create(
+                owner=request.user,
+                rows=checked,
+                name=form.cleaned_data["name"],
+                source=upload.name,
+                image_mode=form.cleaned_data["image_mode"],
+            )
+        except ValidationError as error:
+            problems = error.message_dict if hasattr(error, "error_dict") else {"file": error.messages}
+            for key, found in problems.items():
+                for message in found:
+                    form.add_error("file", message if message.startswith(key) else f"{key}: {message}")
+        else:
+            return redirect("batch", pk=batch.pk)
+    listed = batches.batches_visible_to(request.user).select_related("owner")[:50]
+    return render(
+        request,
+        "banners/batches.html",
+        {"form": form, "batches": [(batch, batches.batch_progress(batch)) for batch in listed]},
+    )
+
+
+def _batch_for(request, pk) -> Batch:
+    return get_object_or_404(batches.batches_visible_to(request.user), pk=pk)
+
+
+def _batch_context(batch: Batch) -> dict:
+    tasks = batches.batch_tasks(batch).order_by("campaign__batch_row").prefetch_related("banners__format")
+    return {"batch": batch, "progress": batches.batch_progress(batch), "tasks": tasks}
+
+
+@login_required
+def batch_page(request, pk):
+    return render(request, "banners/batch.html", _batch_context(_batch_for(request, pk)))
+
+
+@login_required
+def batch_progress(request, pk):
+    """htmx fragment polled every 2 s while the batch runs."""
+    return render(request, "banners/_batch_progress.html", _batch_context(_batch_for(request, pk)))
+
+
+@login_required
+def batch_zip(request, pk):
+    batch = _batch_for(request, pk)
+    archive = batches.batch_zip(batch=batch, user=request.user)
+    name = f"adgenesis-batch-{str(batch.pk)[:8]}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

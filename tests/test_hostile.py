@@ -19,6 +19,7 @@ ENDPOINTS = {  # path: the field names a real request uses
     "/api/v1/design": ["prompt", "platform", "format", "product", "seed", "tone"],
     "/api/v1/render": ["width", "height", "background_color", "elements"],
     "/api/v1/feedback": ["banner", "kind", "payload"],
+    "/api/v1/batches": ["rows", "name", "image_mode", "file"],
 }
 
 
@@ -53,7 +54,7 @@ def test_nul_characters_are_refused_naming_the_field(api, data, client, marketer
 
 
 # Values a real request would send, values that have broken servers, and anything else.
-PLAUSIBLE = ["square", "story", "casual", "instagram", "bank", "ai", "download", "Rides 20% off", 1, 2, 4]
+PLAUSIBLE = ["square", "story", "casual", "instagram", "bank", "ai", "download", "Rides 20% off", "taxi", 1, 2, 4]
 HOSTILE = ["\x00", "squ\x00are", "", " " * 500, "x" * 20_000, 10**30, -1, 0, 2**63, float("nan"), float("inf"), "NaN"]
 JSON_VALUES = st.recursive(
     st.sampled_from(PLAUSIBLE + HOSTILE)
@@ -92,3 +93,22 @@ def test_fuzzed_bodies_never_get_a_5xx(api, data, path):
         _post_is_not_5xx(api, path, body)
 
     check()
+
+
+@pytest.mark.slow
+def test_fuzzed_batch_rows_never_get_a_5xx_nor_save_half(api, data):
+    columns = ["product", "offer", "formats", "tone", "platform", "picture_description", "variants", "image_mode"]
+    rows = st.lists(st.fixed_dictionaries({}, optional=dict.fromkeys(columns, VALUES)), min_size=1, max_size=3)
+
+    @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(rows=rows)
+    def check(rows):
+        raw = json.dumps({"rows": rows})
+        response = api.post("/api/v1/batches", raw, content_type="application/json")
+        assert response.status_code in (202, 400), (raw[:300], response.status_code, response.content[:300])
+        if response.status_code == 400:
+            assert response.json()["detail"]
+
+    check()
+    started = GenerationTask.objects.filter(campaign__batch__isnull=False).count()
+    assert started == Campaign.objects.filter(batch__isnull=False).count()  # a task for every saved row

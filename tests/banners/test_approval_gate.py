@@ -51,9 +51,7 @@ def test_the_marketer_waits_for_approval_in_the_api_and_on_the_page(client, mark
     assert not FeedbackEvent.objects.filter(kind="download").exists()  # a refused download is not one
 
 
-def test_reject_needs_a_reason_then_the_marketer_reads_it_and_an_edit_sends_it_back(
-    client, marketer, designer, gated
-):
+def test_reject_needs_a_reason_then_the_marketer_reads_it_and_an_edit_sends_it_back(client, marketer, designer, gated):
     client.force_login(designer)
     assert f'value="{gated.pk}"' in _queue(client)
     chosen = {"action": "reject", "_selected_action": [gated.pk]}

@@ -188,7 +188,7 @@ def awaiting_approval(queryset):
 class BannerApprovalAdmin(DecideMixin, admin.ModelAdmin):
     """The designer's queue: oldest first, the banner and its AI picture side by side."""
 
-    list_display = ["preview", "picture", "offer", "texts_shown", "owner", "created_at"]
+    list_display = ["preview", "picture", "offer", "owner", "created_at"]
     list_display_links = None
     list_filter = ["image_source", "campaign__product__brand_kit", "format"]
     search_fields = ["campaign__offer", "campaign__product__name", "campaign__owner__username"]
@@ -196,7 +196,9 @@ class BannerApprovalAdmin(DecideMixin, admin.ModelAdmin):
     list_per_page = 25
 
     def get_queryset(self, request):
-        related = super().get_queryset(request).select_related("campaign__product", "campaign__owner", "bank_image")
+        related = (
+            super().get_queryset(request).select_related("campaign__product", "campaign__owner", "bank_image", "format")
+        )
         return awaiting_approval(related)
 
     def has_add_permission(self, request) -> bool:
@@ -216,13 +218,19 @@ class BannerApprovalAdmin(DecideMixin, admin.ModelAdmin):
     def picture(self, banner: Banner) -> str:
         return thumbnail(banner.bank_image.file, 120) if banner.bank_image else "—"
 
-    @admin.display(description="offer")
+    @admin.display(description="offer and texts")
     def offer(self, banner: Banner) -> str:
-        return f"{banner.campaign.product.name}: {banner.campaign.offer}"
-
-    @admin.display(description="texts")
-    def texts_shown(self, banner: Banner) -> str:
-        return format_html("<br>".join(["{}"] * len(banner.texts)), *banner.texts.values())
+        texts = "".join(["<li>{}</li>"] * len(banner.texts))
+        return format_html(
+            '<div style="min-width:320px;max-width:520px"><strong>{}</strong> · {} · {}<br>“{}”<ul>'
+            + texts
+            + "</ul></div>",
+            banner.campaign.product.name,
+            banner.format.name,
+            banner.get_image_source_display(),
+            banner.campaign.offer,
+            *banner.texts.values(),
+        )
 
     @admin.display(description="marketer")
     def owner(self, banner: Banner) -> str:

@@ -30,6 +30,17 @@ def generator() -> imagegen.ImageGenerator:
     return imagegen.ImageGenerator(settings.QWEN_IMAGE_PATH, lightning_lora=settings.LIGHTNING_LORA_PATH)
 
 
+def generator_warm_up() -> None:
+    """Load the image model, compile its transformer blocks on CUDA (ADGENESIS_IMAGE_COMPILE) and draw one
+    throw-away picture, so a worker's first job is as fast as its next ones."""
+    if settings.IMAGE_SIMULATE_SECONDS > 0:
+        return
+    model = generator()
+    if settings.IMAGE_COMPILE:
+        model.compile_blocks()
+    model.warm_up(settings.IMAGE_SIZE)
+
+
 class SimulatedGenerator:
     """For `manage.py loadtest`: holds the GPU worker for the time a picture would take, then draws a
     plain object on white, so the queue, cut-out and render steps run for real."""
@@ -79,6 +90,7 @@ def models_status() -> dict:
         "birefnet": {
             "configured": settings.BIREFNET_ONNX or None,
             "fallback": None if settings.BIREFNET_ONNX else "OpenCV matte for white backgrounds",
+            "providers": birefnet().providers if birefnet.cache_info().currsize > 0 else None,
         },
         "llm": {"base_url": settings.LLM_BASE_URL or None, "local_path": settings.LLM_LOCAL_PATH or None},
         "embedder": {"name": settings.EMBEDDER},

@@ -7,6 +7,7 @@ white background: threshold, flood fill from the borders, feathering (OpenCV).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from PIL import Image
 
 BIREFNET = "birefnet"
 OPENCV_MATTE = "opencv-matte"
+CUDA_PROVIDER = "CUDAExecutionProvider"
+CPU_PROVIDER = "CPUExecutionProvider"
 
 
 class CutoutModelMissing(RuntimeError):
@@ -41,6 +44,14 @@ def _local_birefnet_class():
     return LocalBiRefNet
 
 
+def session_providers(available: Sequence[str]) -> list[str]:
+    """CUDA first when this onnxruntime build offers it (onnxruntime-gpu in the GPU image), CPU otherwise
+    and always as the fallback."""
+    if CUDA_PROVIDER in available:
+        return [CUDA_PROVIDER, CPU_PROVIDER]
+    return [CPU_PROVIDER]
+
+
 class BiRefNetCutter:
     """One ONNX Runtime session per process (created once, reused for every picture)."""
 
@@ -50,9 +61,15 @@ class BiRefNetCutter:
         path = Path(onnx_path)
         if not path.is_file():
             raise CutoutModelMissing(f"the BiRefNet model file {path} does not exist (ADGENESIS_BIREFNET_ONNX)")
+        providers = session_providers(ort.get_available_providers())
+        if CUDA_PROVIDER in providers:
+            # CUDA and cuDNN come as the nvidia-* pip packages torch installed, not on the library path.
+            ort.preload_dlls()
         options = ort.SessionOptions()
-        self.session = _local_birefnet_class()("birefnet-general", options, model_file=path)
+        self.session = _local_birefnet_class()("birefnet-general", options, model_file=path, providers=providers)
         self.path = path
+        # What the session got: onnxruntime falls back to CPU when the CUDA libraries do not load.
+        self.providers: list[str] = self.session.inner_session.get_providers()
 
     def cut(self, image: Image.Image) -> Cutout:
         rgb = _on_white(image)

@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 SIDE_MULTIPLE = 16  # VAE downsampling (8) x transformer patch size (2)
+WARM_UP_SIDE = 256  # the warm-up picture's side when the blocks are not compiled
 LIGHTNING = "lightning"
 
 
@@ -97,8 +98,43 @@ class ImageGenerator:
         self.lightning = bool(lightning_lora)
         self.loaded: dict[str, str] = {}  # adapter name → file
         self.lock = threading.Lock()
+        self.compiled = False
+        self.warm_up_seconds: float | None = None
         if lightning_lora:
             self._load_adapter(LIGHTNING, lightning_lora)
+
+    def compile_blocks(self) -> bool:
+        """Regional torch.compile of the transformer's repeated blocks (one compile serves all of them, so
+        it takes seconds, not minutes), on CUDA only; True when compiled. The blocks compile on the next
+        picture: call `warm_up` next.
+
+        Each new set of LoRA adapters (a style, its scale) recompiles the blocks on its first picture, until
+        torch's recompile limit; after that new sets run eager. Not `fullgraph=True`: there, reaching the
+        limit fails the picture (FailOnRecompileLimitHit) instead of running it eager."""
+        if self.device != "cuda":
+            return False
+        self.pipe.transformer.compile_repeated_blocks()
+        self.compiled = True
+        return True
+
+    def warm_up(self, side: int) -> float:
+        """Draw one throw-away picture so the first real job does not pay for CUDA start-up and compilation;
+        the seconds it took. `side` is the size real pictures have: compiled blocks specialise to the shapes
+        they see first, and a negative prompt of another length than the prompt makes the text length dynamic."""
+        if not self.compiled:
+            side = min(side, WARM_UP_SIDE)  # nothing depends on the shape: a small picture warms up as well
+        request = ImageRequest(
+            prompt="a white cup on a wooden table, soft daylight, studio photo",
+            negative_prompt="blurry",
+            width=side,
+            height=side,
+            steps=1,
+            true_cfg_scale=4.0,
+        )
+        started = time.perf_counter()
+        self.generate(request)
+        self.warm_up_seconds = time.perf_counter() - started
+        return self.warm_up_seconds
 
     def _load_adapter(self, name: str, path: str) -> None:
         if not Path(path).is_file():
@@ -183,6 +219,8 @@ class ImageGenerator:
             "dtype": str(self.dtype).replace("torch.", ""),
             "adapters": sorted(self.loaded),
             "load_seconds": round(self.load_seconds, 2),
+            "compiled": self.compiled,
+            "warm_up_seconds": None if self.warm_up_seconds is None else round(self.warm_up_seconds, 2),
         }
         if self.device == "cuda":
             info["gpu_memory_gb"] = round(torch.cuda.memory_allocated() / 2**30, 2)

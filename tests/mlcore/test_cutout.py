@@ -7,7 +7,14 @@ from django.core.management import call_command
 from onnx import TensorProto, helper
 from PIL import Image, ImageDraw
 
-from mlcore.cutout import BIREFNET, OPENCV_MATTE, BiRefNetCutter, CutoutModelMissing, matte_white_background
+from mlcore.cutout import (
+    BIREFNET,
+    OPENCV_MATTE,
+    BiRefNetCutter,
+    CutoutModelMissing,
+    matte_white_background,
+    session_providers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +52,35 @@ def _object_on_white(size=256) -> Image.Image:
 
 
 def test_birefnet_onnx_through_rembg_gives_a_soft_alpha(tiny_birefnet):
-    cut = BiRefNetCutter(tiny_birefnet).cut(_object_on_white())
+    cutter = BiRefNetCutter(tiny_birefnet)
+    cut = cutter.cut(_object_on_white())
+    assert cutter.providers[-1] == "CPUExecutionProvider"  # CUDA before it where onnxruntime-gpu has it
     alpha = np.asarray(cut.image.getchannel("A"))
     assert cut.method == BIREFNET and cut.image.mode == "RGBA"
     assert alpha[10, 10] < 20 and alpha[100, 100] > 235
     assert len(np.unique(alpha)) > 10  # soft, not a hard 0/255 mask
+
+
+def test_birefnet_asks_for_cuda_first_when_onnxruntime_offers_it():
+    available = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert session_providers(available) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
+def test_birefnet_runs_on_cpu_when_onnxruntime_has_no_cuda():
+    assert session_providers(["AzureExecutionProvider", "CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+
+
+def test_models_status_says_which_provider_birefnet_got(tiny_birefnet, settings):
+    from banners import imaging
+
+    settings.BIREFNET_ONNX = str(tiny_birefnet)
+    imaging.birefnet.cache_clear()
+    try:
+        assert imaging.models_status()["birefnet"]["providers"] is None  # not loaded in this process yet
+        cutter = imaging.birefnet()
+        assert imaging.models_status()["birefnet"]["providers"] == cutter.providers
+    finally:
+        imaging.birefnet.cache_clear()
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path):

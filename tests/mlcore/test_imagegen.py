@@ -88,6 +88,45 @@ def test_out_of_memory_is_retried_once_smaller_then_fails_clearly(tiny_qwen):
         tight.generate(ImageRequest(**{**REQUEST.__dict__, "width": 128, "height": 128}))
 
 
+def test_blocks_are_never_compiled_on_cpu(generator):
+    assert generator.compile_blocks() is False
+    assert generator.status()["compiled"] is False
+
+
+@pytest.fixture
+def model_worker(settings):
+    """An imagegen worker (not started) and a clean slate for the image model of this process."""
+    import django_rq
+
+    from banners import imaging
+    from banners.worker import ModelWorker
+
+    settings.IMAGE_SIZE, settings.IMAGE_COMPILE = 32, True
+    imaging.generator.cache_clear()
+    yield ModelWorker(["imagegen", "train"], connection=django_rq.get_connection("imagegen"))
+    imaging.generator.cache_clear()
+
+
+def test_imagegen_worker_starts_with_the_model_loaded_and_warm(model_worker, tiny_qwen, settings, caplog):
+    from banners import imaging
+
+    settings.QWEN_IMAGE_PATH = str(tiny_qwen / "model")
+    with caplog.at_level("INFO", logger="banners.worker"):
+        model_worker.preload_models()
+    status = imaging.generator().status()
+    assert status["warm_up_seconds"] > 0 and status["load_seconds"] > 0
+    assert status["compiled"] is False  # ADGENESIS_IMAGE_COMPILE is on, but this is a CPU
+    assert "image model loaded and warm" in caplog.text and "warm_up_seconds" in caplog.text
+
+
+def test_imagegen_worker_without_a_model_starts_without_one(model_worker, settings):
+    from banners import imaging
+
+    settings.QWEN_IMAGE_PATH = ""
+    model_worker.preload_models()
+    assert imaging.generator.cache_info().currsize == 0
+
+
 def test_missing_model_says_what_to_configure(tmp_path):
     with pytest.raises(ModelNotConfigured, match="set ADGENESIS_QWEN_IMAGE_PATH"):
         ImageGenerator("")

@@ -197,11 +197,13 @@ def _allowlist() -> frozenset[str]:
 
 @lru_cache(maxsize=32)
 def lexicon_words(exclude: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Every word and phrase of the vendored word lists (lexicons/*.txt) but the allowlist and `exclude`d lists."""
+    """Every word and phrase of the vendored word lists (lexicons/*.txt) but the allowlist and `exclude`d lists.
+    Numbers are left out: in an offer "69" is a price or a discount ("69% off"), whatever a list says."""
     words: set[str] = set()
     for path in sorted((DATA_DIR / "lexicons").glob("*.txt")):
         if path.stem not in exclude:
-            words.update(normalize(w.strip()) for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+            lines = path.read_text(encoding="utf-8").splitlines()
+            words.update(normalize(w.strip()) for w in lines if w.strip() and not w.strip().replace(" ", "").isdigit())
     return frozenset(words - _allowlist())
 
 

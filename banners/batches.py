@@ -152,8 +152,9 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-def row_check(raw: dict, number: int, *, products: dict[str, int], user, image_mode: str) -> Row:
-    """One row against the same rules as the API's campaign and generate requests; problems are listed."""
+def row_check(raw: dict, number: int, *, products: dict[str, int], image_mode: str) -> Row:
+    """One row against the same rules as the API's campaign and generate requests (the safety gate is run
+    on all rows together by `rows_check`); problems are listed."""
     values = {_ALIAS[_header(k)]: v for k, v in raw.items() if isinstance(k, str) and _header(k) in _ALIAS}
     problems = []
     product = products.get(_text(values.get("product")).lower())
@@ -194,12 +195,6 @@ def row_check(raw: dict, number: int, *, products: dict[str, int], user, image_m
     if len(description) > 500:
         problems.append(f"picture_description: {len(description)} characters, the limit is 500")
     name = _text(values.get("name"))[:200]
-    if not problems:
-        try:
-            fields = {"offer": offer, **({"picture_description": description} if description else {})}
-            copywriting.safety_check(fields=fields, user=user)
-        except copywriting.UnsafeInput as refused:
-            problems.append(str(refused))
     return Row(
         number=number,
         product=product or 0,
@@ -216,12 +211,19 @@ def row_check(raw: dict, number: int, *, products: dict[str, int], user, image_m
 
 
 def rows_check(raw: list[dict], *, user, image_mode: str = ImageMode.BANK) -> list[Row]:
-    """Every row checked; ValidationError naming each bad row (`rows[3].offer: empty`) when any is bad."""
+    """Every row checked, the safety gate on every offer and picture description at once; ValidationError
+    naming each bad row (`rows[3].offer: empty`) when any is bad."""
     products = _products()
     rows = [
-        row_check(item, number, products=products, user=user, image_mode=image_mode)
-        for number, item in enumerate(raw, start=1)
+        row_check(item, number, products=products, image_mode=image_mode) for number, item in enumerate(raw, start=1)
     ]
+    texts = [(row, "offer", row.offer) for row in rows if row.offer] + [
+        (row, "picture_description", row.picture_description) for row in rows if row.picture_description
+    ]
+    verdicts = copywriting.safety_screen(fields=[(column, text) for _, column, text in texts], user=user)
+    for (row, column, _), verdict in zip(texts, verdicts, strict=True):
+        if not verdict.allowed:
+            row.problems.append(f"{column}: refused by the safety check: {verdict.reason}")
     errors = {}
     for row in rows:
         for problem in row.problems:
@@ -252,6 +254,7 @@ def batch_create(
                 tone=row.tone,
                 platform=row.platform,
                 name=row.name or f"{batch} · row {row.number}",
+                screened=True,
             )
             campaign.batch, campaign.batch_row = batch, row.number
             campaign.save(update_fields=["batch", "batch_row"])
@@ -262,6 +265,7 @@ def batch_create(
                 image_mode=row.image_mode,
                 image_descriptions={"picture": row.picture_description} if row.picture_description else {},
                 variants=row.variants,
+                screened=True,
             )
     return batch
 

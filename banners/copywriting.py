@@ -170,20 +170,34 @@ def safety_check(*, fields: dict[str, str], user=None, banner: Banner | None = N
     if refused is None:
         return
     field, verdict = refused
+    _refusal_log(field=field, text=fields[field], verdict=verdict, user=user, banner=banner)
+    raise UnsafeInput(field, verdict)
+
+
+def safety_screen(*, fields: list[tuple[str, str]], user=None) -> list[safety.Verdict]:
+    """Many texts at once, e.g. every row of a batch file (the model embeds them in one go); a verdict per
+    (field, text), each refusal logged as `safety_check` logs it."""
+    verdicts = safety.screen_batch([text for _, text in fields], _safety_client())
+    for (field, text), verdict in zip(fields, verdicts, strict=True):
+        if not verdict.allowed:
+            _refusal_log(field=field, text=text, verdict=verdict, user=user, banner=None)
+    return verdicts
+
+
+def _refusal_log(*, field: str, text: str, verdict: safety.Verdict, user, banner: Banner | None) -> None:
     FeedbackEvent.objects.create(
         banner=banner,
         kind=FeedbackEvent.Kind.REFUSED,
         user=user if getattr(user, "pk", None) else None,
         payload={
             "field": field,
-            "text": fields[field][:1000],
+            "text": text[:1000],
             "category": verdict.category,
             "reason": verdict.reason,
             "match": verdict.match,
         },
     )
     log.warning("safety gate refused %s (%s): %s", field, verdict.category, verdict.reason)
-    raise UnsafeInput(field, verdict)
 
 
 def texts_write(

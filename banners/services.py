@@ -54,12 +54,16 @@ def format_export(*, fmt: Format) -> dict:
 # -- campaigns and tasks ------------------------------------------------------------------------
 
 
-def campaign_create(*, owner, product: Product, offer: str, tone: str, platform: str, name: str = "") -> Campaign:
-    """A new campaign; the offer passes the safety gate first (UnsafeInput names the field)."""
+def campaign_create(
+    *, owner, product: Product, offer: str, tone: str, platform: str, name: str = "", screened: bool = False
+) -> Campaign:
+    """A new campaign; the offer passes the safety gate first (UnsafeInput names the field), unless the
+    caller has `screened` it already (a batch screens all its rows at once)."""
     offer = offer.strip()
     if len(offer) > settings.MAX_OFFER_CHARS:
         raise ValidationError({"offer": f"offer: at most {settings.MAX_OFFER_CHARS} characters"})
-    copywriting.safety_check(fields={"offer": offer}, user=owner)
+    if not screened:
+        copywriting.safety_check(fields={"offer": offer}, user=owner)
     campaign = Campaign(owner=owner, product=product, offer=offer, tone=tone, platform=platform, name=name.strip())
     campaign.full_clean()
     campaign.save()
@@ -75,15 +79,18 @@ def generation_start(
     image_descriptions: dict[str, str] | None = None,
     variants: int = 1,
     layout: str = "",
+    screened: bool = False,
 ) -> GenerationTask:
-    """Create the task row and enqueue its job; returns at once. Picture descriptions are screened."""
+    """Create the task row and enqueue its job; returns at once. Picture descriptions are screened (unless
+    the caller has `screened` them)."""
     if image_mode == ImageMode.AI:
         reason = imaging.ai_unavailable_reason()
         if reason:
             raise ValidationError({"image_mode": f"image_mode: {reason}"})
-    copywriting.safety_check(
-        fields={f"image_descriptions.{k}": v for k, v in (image_descriptions or {}).items()}, user=user
-    )
+    if not screened:
+        copywriting.safety_check(
+            fields={f"image_descriptions.{k}": v for k, v in (image_descriptions or {}).items()}, user=user
+        )
     task = GenerationTask(
         campaign=campaign,
         image_mode=image_mode,

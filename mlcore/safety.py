@@ -39,6 +39,17 @@ REASONS = {
 }
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"[\w@$]+")
+
+
+def deleet(text: str) -> str:
+    """Digits and @ $ read as letters inside words that have letters ("sh1t", "b1tch", "$hit"); a number
+    stays a number: "455 ₽" and "717% off" are prices, not "ass" and "tit"."""
+    return _LEET_WORD.sub(
+        lambda m: m.group().translate(_LEET) if re.search(r"[^\W\d_]", m.group()) else m.group(), text
+    )
+
+
 _LATIN_LOOKALIKES = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к"})
 _CYRILLIC_LOOKALIKES = str.maketrans(
     {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "і": "i"}
@@ -181,7 +192,7 @@ def _injection_variants(plain: str) -> list[tuple[str, int]]:
     from urllib.parse import unquote
 
     spaced = re.sub(r"\b(\w) (?=\w\b)", r"\1", plain)  # "i g n o r e" → "ignore"
-    core = [plain.translate(_LEET), spaced, unquote(plain), plain[::-1], plain.translate(_ROT13)]
+    core = [deleet(plain), spaced, unquote(plain), plain[::-1], plain.translate(_ROT13)]
     return [(plain, len(_injection_patterns()))] + [
         (v, CORE_INJECTION_PATTERNS) for v in dict.fromkeys(core) if v != plain
     ]
@@ -255,12 +266,12 @@ def screen_rules(text: str, exclude_lexicons: frozenset[str] = frozenset()) -> V
             return Verdict(False, inner.category, f"{inner.reason} (hidden in an encoded block)", inner.match)
     squeezed = re.sub(r"(\w)\1{2,}", r"\1", plain)  # fuuuck → fuck
     spaced = re.sub(r"(?<!\w)(\w)[ .*_-](?=\w(?!\w))", r"\1", plain)  # "f u c k", "f.u.c.k" → "fuck"
-    variants = {plain, squeezed, spaced, squeezed.translate(_LEET)}
+    variants = {plain, squeezed, spaced, deleet(squeezed)}
     if re.search(r"[a-z]", plain) and re.search(r"[а-я]", plain):  # look-alikes only matter in mixed text
         variants |= {
             plain.translate(_LATIN_LOOKALIKES),
             plain.translate(_CYRILLIC_LOOKALIKES),
-            squeezed.translate(_LEET).translate(_LATIN_LOOKALIKES),
+            deleet(squeezed).translate(_LATIN_LOOKALIKES),
         }
     for category, pattern in _word_patterns():
         for variant in variants:
@@ -312,14 +323,30 @@ def screen(text: str, client: ChatClient | None = None, model: SafetyModel | boo
     """Rules first; then the learned model (model=True: the shipped one, when there is one). A score between
     the model's `low` and `high` is uncertain: the LLM, when configured, decides; otherwise the threshold.
     Without a model the LLM screens everything the rules let through (when configured)."""
-    verdict = screen_rules(text)
-    if not verdict.allowed or not text.strip():
-        return verdict
+    return screen_batch([text], client, model)[0]
+
+
+def screen_batch(
+    texts: list[str], client: ChatClient | None = None, model: SafetyModel | bool | None = True
+) -> list[Verdict]:
+    """`screen` for many texts at once: the model embeds them in one batch (a 500-row CSV in seconds)."""
+    verdicts = [screen_rules(text) for text in texts]
+    pending = [i for i, verdict in enumerate(verdicts) if verdict.allowed and texts[i].strip()]
+    if not pending:
+        return verdicts
     if model is True:
         model = load_model()
     if not model:
-        return (screen_llm(text, client) or ALLOWED) if client is not None else ALLOWED
-    score = model.score(text)
+        for i in pending:
+            verdicts[i] = (screen_llm(texts[i], client) or ALLOWED) if client is not None else ALLOWED
+        return verdicts
+    scores = model.scores([texts[i] for i in pending])
+    for i, score in zip(pending, scores, strict=True):
+        verdicts[i] = _model_verdict(texts[i], float(score), model, client)
+    return verdicts
+
+
+def _model_verdict(text: str, score: float, model: SafetyModel, client: ChatClient | None) -> Verdict:
     refused = Verdict(False, "classifier", MODEL_REASON, f"score {score:.2f}")
     if score >= model.high:
         return refused

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
+import psutil
 from django.conf import settings
 from django.db import connections
 from rq import SimpleWorker, Worker
+from rq.executions import Execution
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +47,84 @@ class BannerWorker(Worker):
 
 class ModelWorker(SimpleWorker):
     """For the `imagegen` and `segment` queues: runs jobs in this process (no fork), so the image
-    model (on its GPU) and the cut-out session are loaded once when the worker starts."""
+    model (on its GPU) and the cut-out session are loaded once when the worker starts, and the image
+    model has drawn one warm-up picture before the first job."""
 
     def work(self, *args, **kwargs):
         if settings.WORKER_PRELOAD:
             self.preload_models()
         return super().work(*args, **kwargs)
 
+    def register_birth(self) -> None:
+        super().register_birth()
+        self.connection.hset(self.key, "pid_namespace", pid_namespace())
+
+    def clean_registries(self) -> None:
+        """RQ's maintenance (when the worker starts, then every 10 minutes), after handing it the jobs
+        of model workers that died mid-job."""
+        for queue in self.queues:
+            self.expire_jobs_of_dead_workers(queue)
+        super().clean_registries()
+
+    def expire_jobs_of_dead_workers(self, queue) -> list[str]:
+        """Mark as expired the started jobs of dead model workers, so that RQ's abandoned-job cleanup
+        retries (or fails) them now.
+
+        A ModelWorker runs its job in its own process: killed (kill -9, out of memory), nobody records
+        the failure, and RQ keeps the job "started" until its heartbeat expires, which for an in-process
+        job is the job timeout + 60 s (16 minutes on imagegen), then until a maintenance run.
+        """
+        registry = queue.started_job_registry
+        expired = []
+        for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+            try:
+                worker_name = Execution.fetch(execution_id, job_id, connection=self.connection).worker_name
+            except ValueError:
+                continue  # its execution expired: RQ's cleanup takes it
+            if worker_name != self.name and self.worker_is_dead(worker_name):
+                self.connection.zadd(registry.key, {f"{job_id}:{execution_id}": 0}, xx=True)
+                log.warning("job %s was running on worker %s, which died: handed back to RQ", job_id, worker_name)
+                expired.append(job_id)
+        return expired
+
+    def worker_is_dead(self, name: str) -> bool:
+        """True when the worker's heartbeat expired, or when it ran where this process can see its PID
+        (same host and PID namespace) and that process is gone or is a newer one."""
+        key = self.redis_worker_namespace_prefix + name
+        worker = self.find_by_key(key, connection=self.connection)
+        if worker is None:
+            return True
+        seen_from_here = self.connection.hget(key, "pid_namespace") == pid_namespace().encode()
+        if not (seen_from_here and worker.pid and worker.birth_date):
+            return False  # another machine or container: RQ's expiry will tell
+        try:
+            process = psutil.Process(worker.pid)
+            alive = process.status() != psutil.STATUS_ZOMBIE and (
+                process.create_time() <= worker.birth_date.timestamp() + 1
+            )
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive:
+            worker.register_death()  # off the worker list now, not when its key expires
+        return not alive
+
     def preload_models(self) -> None:
         from banners import imaging
 
         queues = self.queue_names()
         if "imagegen" in queues and imaging.ai_unavailable_reason() is None:
-            log.info("image model loaded: %s", imaging.generator().status())
+            imaging.generator_warm_up()
+            # load_seconds, compiled and warm_up_seconds (compilation included) say how long the start took
+            log.info("image model loaded and warm: %s", imaging.generator().status())
         if "segment" in queues and settings.BIREFNET_ONNX:
-            imaging.birefnet()
-            log.info("BiRefNet session created from %s", settings.BIREFNET_ONNX)
+            cutter = imaging.birefnet()
+            log.info("BiRefNet session created from %s on %s", settings.BIREFNET_ONNX, ", ".join(cutter.providers))
+
+
+def pid_namespace() -> str:
+    """Where a PID means the same process: this host and its PID namespace (a container has its own)."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()}:{namespace}"

@@ -1,71 +1,113 @@
-"""Simulated marketers against the real API, queue and workers; prints success rate, latency
-percentiles, queue wait and any task left unfinished."""
+"""Load test at the pilot's cadence on a database, Redis database and processes of its own: marketers
+each asking for a banner every --interval seconds, bank and AI mode mixed; per level of --users the
+requests, success rate, latency P50/P95/P99, queue wait, tasks unfinished or left in processing."""
 
 import json
-import threading
-import time
+import os
+import signal
+from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
-from rest_framework.authtoken.models import Token
+from django.core.management.base import BaseCommand, CommandError
 
-from adgenesis import embedded
-from banners.loadtest import Run, Stack, marketer, summary
-from catalog.models import Product
+from banners.loadtest import SUCCESS_TARGET, LoadPlan, load_test
+
+COLUMNS = [
+    ("users", "users", "{}"),
+    ("requests", "requests", "{}"),
+    ("ai_requests", "AI", "{}"),
+    ("success_rate", "success", "{:.1%}"),
+    ("latency_p50_s", "P50 s", "{}"),
+    ("latency_p95_s", "P95 s", "{}"),
+    ("latency_p99_s", "P99 s", "{}"),
+    ("queue_wait_p95_s", "queue wait P95 s", "{}"),
+    ("unfinished", "unfinished", "{}"),
+    ("left_in_processing", "left in processing", "{}"),
+    ("verdict", f"verdict (success ≥ {SUCCESS_TARGET:.0%}, nothing left)", "{}"),
+]
+
+
+def table(results: list[dict]) -> str:
+    """The figures of every level as a plain-text table, then what was killed and the errors seen."""
+    rows = [[label for _, label, _ in COLUMNS]]
+    rows += [[fmt.format(r[key]) if r[key] is not None else "-" for key, _, fmt in COLUMNS] for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    for result in results:
+        lines += [f"{result['users']} users: {note}" for note in result["kills"]]
+        lines += [f"{result['users']} users, error: {error}" for error in result["errors"]]
+    return "\n".join(lines)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops the run like Ctrl-C: processes stopped, database dropped
+
+
+def _levels(value: str) -> list[int]:
+    try:
+        levels = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        levels = []
+    if not levels or min(levels) < 1:
+        raise CommandError(f"--users takes marketer counts separated by commas, such as 5,10,20, not {value!r}")
+    return levels
 
 
 class Command(BaseCommand):
-    help = "Load test: --users N --minutes M [--image-seconds 60 --speedup 20 --ai-share 0.3]"
+    help = (
+        "Load test on a database of its own: --users 5,10,20 --interval 120 --minutes 6 --ai-share 0.3 "
+        "--image-seconds 2.8 [--kill-worker-at 60] [--keep-db]"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--users", type=int, default=10)
-        parser.add_argument("--minutes", type=float, default=2.0)
-        parser.add_argument("--image-seconds", type=float, default=60.0, help="GPU time of one AI picture")
-        parser.add_argument("--speedup", type=float, default=20.0, help="divide the simulated GPU time by this")
-        parser.add_argument("--ai-share", type=float, default=0.3, help="share of requests in AI mode")
-        parser.add_argument("--task-timeout", type=float, default=180.0)
-        parser.add_argument("--redis-db", type=int, default=3, help="Redis database for the test's queues")
+        plan = LoadPlan()
+        parser.add_argument("--users", default="5,10,20", help="marketers per level, one run per level")
+        parser.add_argument("--interval", type=float, default=plan.interval, help="seconds between a marketer's asks")
+        parser.add_argument("--minutes", type=float, default=plan.minutes, help="length of each level")
+        parser.add_argument("--ai-share", type=float, default=plan.ai_share, help="share of requests in AI mode")
+        parser.add_argument(
+            "--image-seconds", type=float, default=plan.image_seconds, help="GPU time of one AI picture (a sleep)"
+        )
+        parser.add_argument("--speedup", type=float, default=plan.speedup, help="divide the GPU time by this")
+        parser.add_argument("--task-timeout", type=float, default=plan.task_timeout, help="a marketer waits this long")
+        parser.add_argument("--kill-worker-at", type=float, help="kill -9 a worker mid-job this long into each level")
+        parser.add_argument("--kill-worker", choices=["imagegen", "default"], default=plan.kill_worker)
+        parser.add_argument("--default-workers", type=int, default=plan.default_workers)
+        parser.add_argument("--redis-db", type=int, default=plan.redis_db, help="Redis database of the run's queues")
+        parser.add_argument("--keep-db", action="store_true", help="keep the load-test database to inspect it")
+        parser.add_argument("--seed", type=int, default=plan.seed)
+        parser.add_argument("--json", type=Path, help="also write every level's figures to this file")
 
-    def handle(self, *args, users, minutes, image_seconds, speedup, ai_share, task_timeout, redis_db, **options):
-        from django.db import connection
-        from django.db.migrations.executor import MigrationExecutor
-
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            self.stderr.write("The database is not migrated: run `manage.py migrate` (or `make run`) first.")
-            return
-        products = list(Product.objects.values_list("pk", flat=True))
-        if not products:
-            self.stderr.write("No products: run `manage.py load_demo` (or `make run` once) first.")
-            return
-        tokens = []
-        for index in range(users):
-            user, _ = User.objects.get_or_create(username=f"loadtest-{index + 1}")
-            user.groups.add(Group.objects.get(name="marketers"))
-            tokens.append(Token.objects.get_or_create(user=user)[0].key)
-        redis_server = None
-        if settings.REDIS_URL == embedded.redis_url(settings.DATA_DIR):
-            redis_server = embedded.EmbeddedRedis(settings.DATA_DIR)
-            redis_server.start()  # adopts the one `make run` serves
-        stack = Stack(simulate_seconds=image_seconds / speedup, redis_db=redis_db)
-        self.stdout.write(f"{users} users for {minutes} min; AI picture = {image_seconds / speedup:.1f} s sleep")
-        run = Run()
+    def handle(self, *args, **options):
+        plan = LoadPlan(
+            users=_levels(options["users"]),
+            interval=options["interval"],
+            minutes=options["minutes"],
+            ai_share=options["ai_share"],
+            image_seconds=options["image_seconds"],
+            speedup=options["speedup"],
+            task_timeout=options["task_timeout"],
+            kill_worker_at=options["kill_worker_at"],
+            kill_worker=options["kill_worker"],
+            default_workers=options["default_workers"],
+            redis_db=options["redis_db"],
+            keep_db=options["keep_db"],
+            seed=options["seed"],
+        )
+        if plan.redis_db == settings.REDIS_DB:
+            raise CommandError(f"--redis-db {plan.redis_db} is the app's own Redis database: choose another one")
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
-            url = stack.start()
-            deadline = time.monotonic() + minutes * 60
-            threads = [
-                threading.Thread(
-                    target=marketer, args=(url, token, products, deadline, ai_share, index, run, task_timeout)
-                )
-                for index, token in enumerate(tokens)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            results = load_test(plan, log=self.stdout.write)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
         finally:
-            stack.stop()
-            if redis_server is not None and not redis_server.adopted:
-                redis_server.stop()
-        self.stdout.write(json.dumps(summary(run, users, minutes), ensure_ascii=False))
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write(
+            f"Each marketer asks for a square banner every {plan.interval:g} s for {plan.minutes:g} min; "
+            f"{plan.ai_share:.0%} in AI mode (a picture holds the imagegen worker "
+            f"{plan.image_seconds / plan.speedup:g} s), the rest from the bank; {os.cpu_count()} CPU cores here."
+        )
+        self.stdout.write(table(results))
+        if options["json"]:
+            options["json"].write_text(json.dumps(results, indent=2, ensure_ascii=False))

@@ -32,6 +32,13 @@ def variant_seed(task: GenerationTask, variant: int) -> int:
     return zlib.crc32(f"{task.pk}:picture:{variant}".encode())
 
 
+def _resume(task: GenerationTask) -> None:
+    """A step retried after its worker died finds the task pending again: it is being worked on."""
+    if task.status == GenerationTask.Status.PENDING:
+        task.status = GenerationTask.Status.PROCESSING
+        GenerationTask.objects.filter(pk=task.pk, status=GenerationTask.Status.PENDING).update(status=task.status)
+
+
 def _progress(task: GenerationTask, step: str, percent: int) -> None:
     task.progress = {"step": step, "percent": percent}
     task.save(update_fields=["progress"])
@@ -194,6 +201,7 @@ def task_picture(*, task_id, variant: int) -> bool:
     task = GenerationTask.objects.select_related("campaign__product", "style").get(pk=task_id)
     if task.is_finished:
         return False
+    _resume(task)
     picture, info = _draw(task, variant=variant, seed=variant_seed(task, variant))
     info["worker"] = _worker_name()
     with transaction.atomic():  # jobs of the same task finishing together see each other's pictures
@@ -219,6 +227,7 @@ def task_cutouts(*, task_id) -> GenerationTask | None:
     task = GenerationTask.objects.get(pk=task_id)
     if task.is_finished:
         return None
+    _resume(task)
     pictures = BankImage.objects.filter(banner__task=task).distinct()
     for index, picture in enumerate(pictures):
         _progress(task, "cutout", 60 + int(20 * index / max(len(pictures), 1)))
@@ -234,6 +243,7 @@ def task_render(*, task_id) -> GenerationTask | None:
     task = GenerationTask.objects.select_related("campaign__product__brand_kit").get(pk=task_id)
     if task.is_finished:
         return None
+    _resume(task)
     logo = pipeline.brand_logo(task.campaign.product)
     banners = list(task.banners.select_related("format", "bank_image"))
     for index, banner in enumerate(banners):
@@ -268,10 +278,10 @@ def task_render(*, task_id) -> GenerationTask | None:
         banner.quality = quality_of(result.report, banner.copy_stats)
         pipeline.banner_files_save(banner=banner, image=image)
         banner.save()
-    task.status = GenerationTask.Status.COMPLETED
+    task.status, task.error = GenerationTask.Status.COMPLETED, ""  # a retry's "retrying: …" is over
     task.finished_at = timezone.now()
     task.progress = {"step": "done", "percent": 100}
     task.timings = {**task.timings, "total": round((task.finished_at - task.started_at).total_seconds(), 3)}
-    task.save(update_fields=["status", "finished_at", "progress", "timings"])
+    task.save(update_fields=["status", "error", "finished_at", "progress", "timings"])
     events.task_ended(task=task)
     return task

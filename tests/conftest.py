@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_server():
-    """Start the embedded Redis for the session (or reuse the one `make run` serves)."""
+    """Start the session's own embedded Redis (tests/settings.py), unless REDIS_URL points elsewhere."""
     server = None
-    if settings.REDIS_URL == embedded.redis_url(settings.DATA_DIR):
-        server = embedded.EmbeddedRedis(settings.DATA_DIR)
+    if settings.REDIS_URL == embedded.redis_url(settings.TEST_REDIS_DIR):
+        server = embedded.EmbeddedRedis(settings.TEST_REDIS_DIR)
         server.start()
     connection_ = django_rq.get_connection("default")
     connection_.flushdb()  # the test database number only

@@ -77,3 +77,23 @@ def test_a_picture_of_a_failed_task_does_not_move_it_on(marketer, simulated):
     assert ai.task_cutouts(task_id=task.pk) is None and ai.task_render(task_id=task.pk) is None
     task.refresh_from_db()
     assert task.status == "failed" and task.error == "the GPU worker ran out of memory"
+
+
+def test_a_retried_step_takes_the_task_back_and_completion_clears_the_retry_note(marketer, simulated, settings):
+    from banners.services import task_retry
+
+    settings.EMBED_IN_PROCESS = True
+    task = GenerationTask.objects.create(campaign=campaign_make(marketer, product_make()), image_mode="ai")
+    task.formats.add(format_make("square"))
+    task.status, task.started_at = GenerationTask.Status.PROCESSING, task.created_at
+    task.save()
+    ai.task_texts(task=task, work=[(task.formats.get(), 1)])
+    task_retry(task_id=task.pk, reason="the worker running this generation stopped in the middle of it")
+
+    assert ai.task_picture(task_id=task.pk, variant=1) is True
+    task.refresh_from_db()
+    assert task.status == "processing" and task.error.startswith("retrying:")
+    ai.task_cutouts(task_id=task.pk)
+    ai.task_render(task_id=task.pk)
+    task.refresh_from_db()
+    assert (task.status, task.error) == ("completed", "")

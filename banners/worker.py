@@ -15,45 +15,9 @@ from rq.executions import Execution
 log = logging.getLogger(__name__)
 
 
-class BannerWorker(Worker):
-    """Loads its models once, before it forks a work-horse per job, and records a task as retried
-    or failed when its work-horse dies mid-job (OOM, kill -9)."""
-
-    def work(self, *args, **kwargs):
-        if settings.WORKER_PRELOAD and "default" in self.queue_names():
-            self.preload_embedder()
-        return super().work(*args, **kwargs)
-
-    @staticmethod
-    def preload_embedder() -> None:
-        import torch
-
-        from mlcore.embed import embedder
-
-        # Work-horses are forked from this process: a multi-threaded torch would deadlock in them.
-        torch.set_num_threads(1)
-        embedder(settings.EMBEDDER).encode(["warm up"])
-        log.info("embedder %s loaded", settings.EMBEDDER)
-
-    def handle_work_horse_killed(self, job, retpid, ret_val, rusage) -> None:
-        from banners.jobs import record_failure
-
-        try:
-            record_failure(job, f"the worker process running it died (exit status {ret_val})")
-        finally:
-            # The next work-horse is forked from this process: it must not inherit a connection.
-            connections.close_all()
-
-
-class ModelWorker(SimpleWorker):
-    """For the `imagegen` and `segment` queues: runs jobs in this process (no fork), so the image
-    model (on its GPU) and the cut-out session are loaded once when the worker starts, and the image
-    model has drawn one warm-up picture before the first job."""
-
-    def work(self, *args, **kwargs):
-        if settings.WORKER_PRELOAD:
-            self.preload_models()
-        return super().work(*args, **kwargs)
+class HandsBackOrphans:
+    """For every AdGenesis worker: the jobs of a worker that died mid-job go back to RQ as soon as another
+    worker of the queue runs its maintenance (at its start: a supervisor's restart), not minutes later."""
 
     def register_birth(self) -> None:
         super().register_birth()
@@ -61,18 +25,19 @@ class ModelWorker(SimpleWorker):
 
     def clean_registries(self) -> None:
         """RQ's maintenance (when the worker starts, then every 10 minutes), after handing it the jobs
-        of model workers that died mid-job."""
+        of workers that died mid-job."""
         for queue in self.queues:
             self.expire_jobs_of_dead_workers(queue)
         super().clean_registries()
 
     def expire_jobs_of_dead_workers(self, queue) -> list[str]:
-        """Mark as expired the started jobs of dead model workers, so that RQ's abandoned-job cleanup
-        retries (or fails) them now.
+        """Mark as expired the started jobs of dead workers, so that RQ's abandoned-job cleanup retries (or
+        fails) them now.
 
-        A ModelWorker runs its job in its own process: killed (kill -9, out of memory), nobody records
-        the failure, and RQ keeps the job "started" until its heartbeat expires, which for an in-process
-        job is the job timeout + 60 s (16 minutes on imagegen), then until a maintenance run.
+        A worker that runs its job in its own process (a ModelWorker; a BannerWorker with a local LLM), or a
+        forking worker killed together with its work-horse: nobody records the failure, and RQ keeps the
+        job "started" until its heartbeat expires, which for an in-process job is the job timeout + 60 s
+        (16 minutes on imagegen), then until a maintenance run.
         """
         registry = queue.started_job_registry
         expired = []
@@ -107,6 +72,73 @@ class ModelWorker(SimpleWorker):
         if not alive:
             worker.register_death()  # off the worker list now, not when its key expires
         return not alive
+
+
+def local_llm_configured() -> bool:
+    """A transformers model in-process writes the texts (no OpenAI-compatible server is set)."""
+    return bool(settings.LLM_LOCAL_PATH) and not settings.LLM_BASE_URL
+
+
+class BannerWorker(HandsBackOrphans, Worker):
+    """Loads its models once, before it forks a work-horse per job, and records a task as retried
+    or failed when its work-horse dies mid-job (OOM, kill -9).
+
+    With a local LLM it runs its jobs in this process instead, as a ModelWorker does: a work-horse
+    would load the model again for every job (and cannot use CUDA after a fork)."""
+
+    def work(self, *args, **kwargs):
+        if settings.WORKER_PRELOAD and "default" in self.queue_names():
+            self.preload_embedder()
+            if local_llm_configured():
+                self.preload_llm()
+        return super().work(*args, **kwargs)
+
+    def execute_job(self, job, queue):
+        if not local_llm_configured():
+            return super().execute_job(job, queue)
+        return SimpleWorker.execute_job(self, job, queue)
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        if not local_llm_configured():
+            return super().get_heartbeat_ttl(job, working_time)
+        return SimpleWorker.get_heartbeat_ttl(self, job, working_time)  # no heartbeat while the job runs
+
+    @staticmethod
+    def preload_llm() -> None:
+        from banners import copywriting
+
+        copywriting.llm_client()
+
+    @staticmethod
+    def preload_embedder() -> None:
+        import torch
+
+        from mlcore.embed import embedder
+
+        # Work-horses are forked from this process: a multi-threaded torch would deadlock in them.
+        torch.set_num_threads(1)
+        embedder(settings.EMBEDDER).encode(["warm up"])
+        log.info("embedder %s loaded", settings.EMBEDDER)
+
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage) -> None:
+        from banners.jobs import record_failure
+
+        try:
+            record_failure(job, f"the worker process running it died (exit status {ret_val})")
+        finally:
+            # The next work-horse is forked from this process: it must not inherit a connection.
+            connections.close_all()
+
+
+class ModelWorker(HandsBackOrphans, SimpleWorker):
+    """For the `imagegen` and `segment` queues: runs jobs in this process (no fork), so the image
+    model (on its GPU) and the cut-out session are loaded once when the worker starts, and the image
+    model has drawn one warm-up picture before the first job."""
+
+    def work(self, *args, **kwargs):
+        if settings.WORKER_PRELOAD:
+            self.preload_models()
+        return super().work(*args, **kwargs)
 
     def preload_models(self) -> None:
         from banners import imaging

@@ -8,6 +8,7 @@ transformers model with an optional PEFT LoRA adapter.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 import threading
@@ -19,6 +20,8 @@ from typing import Any, Protocol
 import httpx
 
 from mlcore.semaphore import LocalSemaphore, SlotTimeout
+
+log = logging.getLogger(__name__)
 
 Message = dict[str, str]
 RETRY_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -225,4 +228,7 @@ def chat_prompt(tokenizer, messages: list[Message]) -> str:
 @lru_cache(maxsize=4)
 def local_client(model_path: str, lora_path: str = "") -> LocalTransformersClient:
     """One model per worker process, whatever the number of jobs."""
-    return LocalTransformersClient(model_path, lora_path)
+    started = time.perf_counter()
+    client = LocalTransformersClient(model_path, lora_path)
+    log.info("local LLM loaded from %s on %s in %.1f s", model_path, client.device, time.perf_counter() - started)
+    return client

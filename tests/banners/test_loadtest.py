@@ -2,7 +2,7 @@
 own; an imagegen worker killed mid-picture loses nothing, and the designer's database sees none of it.
 
 The command runs in a process of its own, as an operator runs it (a test case here would refuse the
-run's second database connection). About 100 s on two cores, most of it loading the demo data
+run's second database connection). About 70 s on two cores, a third of it loading the demo data
 (1 238 bank pictures) into the run's database."""
 
 import json
@@ -30,7 +30,7 @@ def test_a_short_load_with_a_killed_worker_succeeds_and_leaves_nothing_behind(tr
     options = {
         "--users": "2",
         "--interval": "2",
-        "--minutes": "0.4",
+        "--minutes": "0.3",
         "--ai-share": "0.5",
         "--image-seconds": "0.5",
         "--task-timeout": "60",  # a job lost with its worker would hold its task far longer

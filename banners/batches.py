@@ -339,6 +339,19 @@ REPORT_COLUMNS = [
 ]
 
 
+def _cell(value):
+    """A report cell Excel will not run as a formula: text starting with = + - @ (an offer such as
+    "=HYPERLINK(…)") gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class _SafeWriter(csv.DictWriter):
+    def writerow(self, rowdict):
+        return super().writerow({key: _cell(value) for key, value in rowdict.items()})
+
+
 def _slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40] or "banner"
 
@@ -348,7 +361,7 @@ def batch_zip(*, batch: Batch, user):
     JSON, named row-NNN-product-format-vN; report.csv has a line for every banner and every failed task."""
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     report = io.StringIO()
-    writer = csv.DictWriter(report, fieldnames=REPORT_COLUMNS)
+    writer = _SafeWriter(report, fieldnames=REPORT_COLUMNS)
     writer.writeheader()
     designer = user.has_perm("banners.approve_banner")
     tasks = batch_tasks(batch).order_by("campaign__batch_row", "created_at").prefetch_related("formats")

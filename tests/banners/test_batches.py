@@ -143,3 +143,12 @@ def test_the_batches_page_names_bad_rows_and_starts_a_good_file(client, catalog,
     assert "Spring" in client.get("/batches/").content.decode()
     client.force_login(other_marketer)  # another marketer's batch is not found
     assert client.get(good["Location"]).status_code == 404
+
+
+def test_report_cells_are_never_run_as_spreadsheet_formulas(catalog, marketer):
+    raw = [{"product": "taxi", "offer": '=HYPERLINK("http://example.com","20% off")', "formats": "square"}]
+    batch = batches.batch_create(owner=marketer, rows=batches.rows_check(raw, user=marketer))
+    GenerationTask.objects.filter(campaign__batch=batch).update(status="failed", error="-1 worker died")
+    archive = zipfile.ZipFile(batches.batch_zip(batch=batch, user=marketer))
+    [line] = list(csv.DictReader(io.StringIO(archive.read("report.csv").decode("utf-8-sig"))))
+    assert line["offer"].startswith("'=HYPERLINK") and line["problem"] == "'-1 worker died"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 
 import psutil
 from django.conf import settings
@@ -149,8 +150,17 @@ class ModelWorker(HandsBackOrphans, SimpleWorker):
             # load_seconds, compiled and warm_up_seconds (compilation included) say how long the start took
             log.info("image model loaded and warm: %s", imaging.generator().status())
         if "segment" in queues and settings.BIREFNET_ONNX:
+            from PIL import Image
+
+            started = time.perf_counter()
             cutter = imaging.birefnet()
-            log.info("BiRefNet session created from %s on %s", settings.BIREFNET_ONNX, ", ".join(cutter.providers))
+            cutter.cut(Image.new("RGB", (64, 64), "white"))  # the first run pays for CUDA/cuDNN set-up
+            log.info(
+                "BiRefNet loaded and warm from %s on %s in %.1f s",
+                settings.BIREFNET_ONNX,
+                ", ".join(cutter.providers),
+                time.perf_counter() - started,
+            )
 
 
 def pid_namespace() -> str:

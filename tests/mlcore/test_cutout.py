@@ -106,3 +106,11 @@ def test_cutout_command_uses_birefnet_or_the_matte(tiny_birefnet, tmp_path, caps
     out = capsys.readouterr().out
     assert "method birefnet" in out and "method opencv-matte" in out
     assert Image.open(tmp_path / "a.png").mode == "RGBA"
+
+
+def test_a_segment_worker_starts_with_birefnet_loaded_and_warm(tiny_birefnet, run_worker):
+    result = run_worker(
+        "segment", env={"ADGENESIS_BIREFNET_ONNX": str(tiny_birefnet), "ADGENESIS_WORKER_PRELOAD": "true"}
+    )
+    log = result.stdout + result.stderr
+    assert "BiRefNet loaded and warm from" in log and "CPUExecutionProvider" in log, log[-2000:]

@@ -187,9 +187,7 @@ class BannerSerializer(serializers.ModelSerializer):
 
     def _refusal(self, banner: Banner) -> str:
         request = self.context.get("request")
-        if request is not None and request.user.has_perm("banners.approve_banner"):
-            return ""
-        return banner.download_refusal()
+        return banner.download_refusal_for(request.user) if request is not None else banner.download_refusal()
 
     def get_download_allowed(self, banner: Banner) -> bool:
         return not self._refusal(banner)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from banners import copywriting, imaging, selectors, services, webhooks
+from banners import copywriting, imaging, services, webhooks
 from banners.models import PLATFORM_CHOICES, Banner, Batch, Format, GenerationTask, ImageMode, Tone
 from catalog.models import Product
 
@@ -144,6 +144,14 @@ def _products() -> dict[str, int]:
     return found
 
 
+def _formats() -> dict[str, Format]:
+    """The active formats by slug and by id, as `selectors.format_resolve` accepts them; read once a file."""
+    found = {}
+    for fmt in Format.objects.active():
+        found[fmt.slug], found[str(fmt.pk)] = fmt, fmt
+    return found
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -152,7 +160,9 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-def row_check(raw: dict, number: int, *, products: dict[str, int], image_mode: str) -> Row:
+def row_check(
+    raw: dict, number: int, *, products: dict[str, int], formats_known: dict[str, Format], image_mode: str
+) -> Row:
     """One row against the same rules as the API's campaign and generate requests (the safety gate is run
     on all rows together by `rows_check`); problems are listed."""
     values = {_ALIAS[_header(k)]: v for k, v in raw.items() if isinstance(k, str) and _header(k) in _ALIAS}
@@ -171,11 +181,9 @@ def row_check(raw: dict, number: int, *, products: dict[str, int], image_mode: s
         problems.append(f"platform: {platform!r} is not one of {', '.join(dict(PLATFORM_CHOICES))}")
     formats = [slug for slug in FORMAT_SEPARATORS.split(_text(values.get("formats")).lower()) if slug]
     if not formats:
-        formats = list(Format.objects.active().filter(platform=platform).values_list("slug", flat=True)[:6])
+        formats = list(dict.fromkeys(f.slug for f in formats_known.values() if f.platform == platform))[:6]
     for slug in formats:
-        try:
-            selectors.format_resolve(slug)
-        except Format.DoesNotExist:
+        if slug not in formats_known:
             problems.append(f"formats: unknown format {slug!r}")
     if not formats:
         problems.append(f"formats: none given and none active for {platform}")
@@ -213,9 +221,10 @@ def row_check(raw: dict, number: int, *, products: dict[str, int], image_mode: s
 def rows_check(raw: list[dict], *, user, image_mode: str = ImageMode.BANK) -> list[Row]:
     """Every row checked, the safety gate on every offer and picture description at once; ValidationError
     naming each bad row (`rows[3].offer: empty`) when any is bad."""
-    products = _products()
+    products, formats = _products(), _formats()
     rows = [
-        row_check(item, number, products=products, image_mode=image_mode) for number, item in enumerate(raw, start=1)
+        row_check(item, number, products=products, formats_known=formats, image_mode=image_mode)
+        for number, item in enumerate(raw, start=1)
     ]
     texts = [(row, "offer", row.offer) for row in rows if row.offer] + [
         (row, "picture_description", row.picture_description) for row in rows if row.picture_description
@@ -238,6 +247,7 @@ def batch_create(
     *, owner, rows: list[Row], name: str = "", source: str = "", image_mode: str = ImageMode.BANK
 ) -> Batch:
     """The batch, a campaign per row and its task, in one transaction: all of them or none."""
+    formats = _formats()
     with transaction.atomic():
         batch = Batch.objects.create(
             owner=owner,
@@ -260,7 +270,7 @@ def batch_create(
             campaign.save(update_fields=["batch", "batch_row"])
             services.generation_start(
                 campaign=campaign,
-                formats=[selectors.format_resolve(slug) for slug in row.formats],
+                formats=[formats[slug] for slug in row.formats],
                 user=owner,
                 image_mode=row.image_mode,
                 image_descriptions={"picture": row.picture_description} if row.picture_description else {},
@@ -363,7 +373,6 @@ def batch_zip(*, batch: Batch, user):
     report = io.StringIO()
     writer = _SafeWriter(report, fieldnames=REPORT_COLUMNS)
     writer.writeheader()
-    designer = user.has_perm("banners.approve_banner")
     tasks = batch_tasks(batch).order_by("campaign__batch_row", "created_at").prefetch_related("formats")
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for task in tasks:
@@ -374,7 +383,8 @@ def batch_zip(*, batch: Batch, user):
                     problem = task.error if task.status == "failed" else f"not finished ({task.status})"
                     writer.writerow({**base, "format": fmt.slug, "status": task.status, "problem": problem})
                 continue
-            for banner in task.banners.select_related("format").order_by("format__slug", "variant", "pk"):
+            related = task.banners.select_related("format", "campaign__product__brand_kit")
+            for banner in related.order_by("format__slug", "variant", "pk"):
                 product = _slug(campaign.product.slug)
                 stem = f"row-{campaign.batch_row:03d}-{product}-{banner.format.slug}-v{banner.variant}"
                 line = {
@@ -385,7 +395,7 @@ def batch_zip(*, batch: Batch, user):
                     "quality": banner.quality.get("score", ""),
                     "texts": json.dumps(banner.texts, ensure_ascii=False),
                 }
-                refusal = "" if designer else banner.download_refusal()
+                refusal = banner.download_refusal_for(user)
                 if refusal or not banner.png:
                     writer.writerow({**line, "status": "held back", "problem": refusal or "no file"})
                     continue

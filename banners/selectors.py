@@ -34,7 +34,8 @@ def task_get(*, user, task_id) -> GenerationTask:
 
 
 def banners_visible_to(user):
-    return Banner.objects.visible_to(user).select_related("format", "campaign")
+    # the brand kit: every banner the API shows says whether its approval gate holds it back
+    return Banner.objects.visible_to(user).select_related("format", "campaign__product__brand_kit")
 
 
 def format_resolve(value) -> Format:

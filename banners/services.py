@@ -280,8 +280,8 @@ def banner_decide(*, banner: Banner, approval: str, user, reason: str = "") -> B
 def banner_download_check(*, banner: Banner, user) -> None:
     """PermissionDenied with the reason when the brand's approval gate holds the banner back; designers
     may always download."""
-    refusal = banner.download_refusal()
-    if refusal and not user.has_perm("banners.approve_banner"):
+    refusal = banner.download_refusal_for(user)
+    if refusal:
         raise PermissionDenied(refusal)
 
 

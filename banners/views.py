@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -81,7 +81,7 @@ def task_page(request, task_id):
 
 def _task_context(task: GenerationTask) -> dict:
     steps = [(step, GenerationTask.STEPS.index(step) < _step_index(task)) for step in GenerationTask.STEPS]
-    banners = task.banners.select_related("format", "campaign").order_by("format__width", "variant")
+    banners = task.banners.select_related("format", "campaign__product__brand_kit").order_by("format__width", "variant")
     return {"steps": steps, "banners": banners if task.is_finished else [], "resize_form": ResizeForm()}
 
 
@@ -277,7 +277,9 @@ def _batch_for(request, pk) -> Batch:
 
 
 def _batch_context(batch: Batch) -> dict:
-    tasks = batches.batch_tasks(batch).order_by("campaign__batch_row").prefetch_related("banners__format")
+    # polled every 2 s: each banner's format and brand kit (its approval note) come in one query
+    shown = Banner.objects.select_related("format", "campaign__product__brand_kit")
+    tasks = batches.batch_tasks(batch).order_by("campaign__batch_row").prefetch_related(Prefetch("banners", shown))
     return {"batch": batch, "progress": batches.batch_progress(batch), "tasks": tasks}
 
 

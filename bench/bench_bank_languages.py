@@ -8,7 +8,9 @@ pictures, from which settings.BANK_MIN_SIMILARITY is chosen.
 
 Query sets: catalog/eval/marketer_queries.json, _2 and _3 (development: the bank texts and the
 search were changed looking at their failures), _4 (41 Russian queries written after those changes,
-read only once for its failures) and bench/data/bank_queries_holdout.json
+read only once for its failures), _5 (53 Russian and 26 English offers written later; the subject's
+head rule was made from its failures), _6 and _7 (77 short and 50 less common Russian queries, written
+after the last change to the search and not used to change it) and bench/data/bank_queries_holdout.json
 (held out: written by someone else, its queries never read, only its figure).
 
     .venv/bin/python bench/bench_bank_languages.py [--embedders multilingual-e5-small fusion ...]
@@ -72,6 +74,9 @@ QUERY_SETS = {
     "dev 2": ROOT / "catalog/eval/marketer_queries_2.json",
     "dev 3": ROOT / "catalog/eval/marketer_queries_3.json",
     "dev 4": ROOT / "catalog/eval/marketer_queries_4.json",
+    "dev 5": ROOT / "catalog/eval/marketer_queries_5.json",
+    "new 6": ROOT / "catalog/eval/marketer_queries_6.json",
+    "new 7": ROOT / "catalog/eval/marketer_queries_7.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",
 }
 

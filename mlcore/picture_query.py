@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mlcore.facts import without_facts
-from mlcore.textcheck import is_function_word, language, ru_parse
+from mlcore.textcheck import is_function_word, language, ru_parse, ru_parses
 
 SUBJECT_WEIGHT, PRODUCT_WEIGHT, OFFER_WEIGHT = 0.5, 0.3, 0.2
 # Stage 2's share of the score: 0.75 for a written picture description (seed 003), 0.6 when the
@@ -43,6 +43,19 @@ PROMO_LEMMAS_RU = frozenset(
     день неделя месяц год клиент покупатель заказ первый второй третий новый каждый весь наш ваш лучший только
     сегодня сейчас рубль процент раз любой специальный время успеть купить заказать получить оформить
     конец начало минута час сутки годовой ранний поздний человек""".split()
+)
+_TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())
+# Words that say what kind of service is sold, not what it is about: never the head of a subject when
+# a word follows that names a thing («Уроки плавания», «Услуги няни», "Driving lessons").
+GENERIC_HEADS_RU = frozenset(
+    """услуга курс урок занятие обучение тренинг мастер-класс доставка ремонт аренда прокат продажа покупка
+    магазин салон сервис студия центр клуб школа секция подписка оформление организация
+    обслуживание консультация абонемент набор сет комплект товар средство вызов запись""".split()
+)
+GENERIC_HEADS_EN = frozenset(
+    """lesson lessons class classes course courses service services delivery delivered repair repairs rental rentals
+    rent hire sale shop store salon studio center centre club school subscription membership booking
+    consultation set kit products goods supplies""".split()
 )
 _RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]")  # brand names: «Зерно», "CityCab"
@@ -142,8 +155,27 @@ def _subject_word(word: str, lang: str) -> bool:
         return False
     if lang == "ru":
         parse = ru_parse(word)
-        return parse.tag.POS in _RU_CONTENT_POS and parse.normal_form not in PROMO_LEMMAS_RU and not _numeral(parse)
+        if parse.tag.POS not in _RU_CONTENT_POS or _numeral(parse):
+            return False
+        if parse.normal_form not in PROMO_LEMMAS_RU:
+            return True
+        # «часов»: hours most often, a watch too, and a watch is worth a picture
+        return parse.normal_form in _TIME_LEMMAS_RU and any(
+            p.tag.POS == "NOUN" and p.score >= 0.1 and p.normal_form not in PROMO_LEMMAS_RU for p in ru_parses(word)
+        )
     return word not in PROMO_WORDS_EN and word.replace("'", "").replace("-", "").isalpha() and word.isascii()
+
+
+def _head(items: list[str]) -> str:
+    """The first item that names a thing rather than a kind of service ('' for a one-word subject)."""
+    if len(items) < 2:
+        return ""
+    for item in items:
+        lang = language(item)
+        word = item.lower() if lang == "en" else _lemma(item.split()[0], lang)
+        if word not in (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU):
+            return item
+    return items[0]
 
 
 def _numeral(parse) -> bool:
@@ -157,7 +189,7 @@ def picture_query(
     """The stage-1 texts with their weights and the stage-2 text for one picture slot."""
     items = subject_items(offer) or subject_items(product)
     subject = " ".join(items)
-    head = items[0] if len(items) > 1 else ""
+    head = _head(items)
     product_text = without_facts(". ".join(t.strip() for t in (product, description) if t.strip()))
     offer_text = without_facts(offer)
     weighted = [

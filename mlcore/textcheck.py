@@ -47,6 +47,12 @@ def ru_parse(word: str):
     return morph().parse(word.lower())[0]
 
 
+@lru_cache(maxsize=20000)
+def ru_parses(word: str) -> tuple:
+    """All of pymorphy3's readings of a Russian word, likeliest first."""
+    return tuple(morph().parse(word.lower()))
+
+
 def ru_tag(word: str):
     return ru_parse(word).tag
 

@@ -51,6 +51,27 @@ def test_the_head_of_the_subject_weighs_on_its_own():
     assert query.description == "Страхование квартиры залива пожара"
 
 
+@pytest.mark.parametrize(
+    "offer, head",
+    [
+        ("Уроки плавания для детей", "плавания"),  # lessons are not a picture, swimming is
+        ("Услуги няни на час", "няни"),
+        ("Курсы вождения для новичков", "вождения"),
+        ("Driving lessons for new drivers", "Driving"),
+        ("Car rental at the airport", "Car"),
+        ("Ремонт часов любой сложности", "часов"),  # a watch, though «часов» is most often hours
+        ("Курсы и уроки", "Курсы"),  # nothing else to take
+    ],
+)
+def test_the_head_is_not_a_kind_of_service(offer, head):
+    assert dict(picture_query(offer=offer).parts).get(head) == pytest.approx(0.2 / 0.7)
+
+
+def test_hours_are_still_not_a_subject():
+    assert offer_subject("Скидки каждые три часа на кофе") == "кофе"
+    assert offer_subject("Ремонт часов за час") == "Ремонт часов"
+
+
 def test_weights_and_stage_two_text():
     query = picture_query(product="Кофейня Зерно", description="Кофе и выпечка", offer="Второй капучино в подарок")
     assert query.parts[0] == ("капучино", pytest.approx(0.5))

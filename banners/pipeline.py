@@ -82,7 +82,11 @@ def stage_picture(
 ) -> tuple[PictureChoice | None, dict]:
     product = campaign.product
     query = search_query(
-        product=product.name, description=product.description, offer=campaign.offer, slot_description=description
+        product=product.name,
+        description=product.description,
+        offer=campaign.offer,
+        slot_description=description,
+        industry=product.industry,
     )
     return picture_choose(query=query, seed=seed, exclude=exclude)
 
@@ -109,7 +113,9 @@ def stage_more_pictures(
     return chosen, infos
 
 
-def search_query(*, product: str, description: str, offer: str, slot_description: str = "") -> PictureQuery:
+def search_query(
+    *, product: str, description: str, offer: str, slot_description: str = "", industry: str = ""
+) -> PictureQuery:
     """The bank query for a picture slot: the marketer's slot description, else the LLM's picture
     description of the offer (seed 003) when an LLM is configured, else the offer's subject."""
     llm_description = ""
@@ -125,6 +131,7 @@ def search_query(*, product: str, description: str, offer: str, slot_description
         offer=offer,
         slot_description=slot_description,
         llm_description=llm_description,
+        industry=industry,
     )
 
 

@@ -410,6 +410,7 @@ def design_create(
         product=product.name if product else "",
         description=product.description if product else "",
         offer=request.get("offer") or prompt,
+        industry=product.industry if product else "",
     )
     picture, _ = pipeline.picture_choose(query=query, seed=seed)
     pictures = {layout.image_slots[0].key: (picture.src, picture.image)} if picture and layout.image_slots else {}

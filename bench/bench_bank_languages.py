@@ -10,7 +10,10 @@ Query sets: catalog/eval/marketer_queries.json, _2 and _3 (development: the bank
 search were changed looking at their failures), _4 (41 Russian queries written after those changes,
 read only once for its failures), _5 (53 Russian and 26 English offers written later; the subject's
 head rule was made from its failures), _6 and _7 (77 short and 50 less common Russian queries, written
-after the last change to the search and not used to change it) and bench/data/bank_queries_holdout.json
+after the last change to the search and not used to change it), product_queries.json (59 offers at the
+demo products, most naming nothing a picture shows: the product's gist was weighed on it),
+product_queries_2.json (30 more, written before the gist was measured on them) and
+bench/data/bank_queries_holdout.json
 (held out: written by someone else, its queries never read, only its figure).
 
     .venv/bin/python bench/bench_bank_languages.py [--embedders multilingual-e5-small fusion ...]
@@ -35,7 +38,7 @@ sys.path.insert(0, str(ROOT / "catalog" / "demo_bank"))
 from build import texts_of  # noqa: E402
 
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
-from mlcore.picture_query import picture_query  # noqa: E402
+from mlcore.picture_query import GIST_DESCRIPTION_WEIGHT, picture_query  # noqa: E402
 
 STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
 STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "150"))  # as settings
@@ -51,9 +54,15 @@ def shipped_vectors(model, keep: list[int]) -> np.ndarray | None:
     return np.concatenate([load(part) * np.sqrt(weight) for part, weight in parts], axis=2)[keep]
 
 
-def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, text: str) -> np.ndarray:
-    """Scores of every picture as the app ranks them (-inf outside stage 1)."""
-    query = picture_query(offer=text)
+def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, item: dict) -> np.ndarray:
+    """Scores of every picture as the app ranks them (-inf outside stage 1), for a query typed as the
+    offer, with the product's name, description and industry when the query set has them."""
+    query = picture_query(
+        offer=item["query"],
+        product=item.get("product", ""),
+        description=item.get("description", ""),
+        industry=item.get("industry", ""),
+    )
     unique = list(dict.fromkeys(query.texts))  # as catalog.search.texts_embed
     vectors = model.encode(unique, query=True)[[unique.index(text) for text in query.texts]]
     product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
@@ -63,7 +72,10 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, text: str) ->
     nearest = np.argsort(-similarity, axis=None)[:STAGE1_HYPOTHESES] // similarity.shape[1]
     stage1 = np.array(list(dict.fromkeys(nearest.tolist())))[:STAGE1_IMAGES]
     scores = np.full(len(captions), -np.inf)
-    description = (captions[stage1] @ vectors[len(query.parts)]).max(axis=1)
+    description = vectors[len(query.parts)]
+    if query.product_gist:  # as catalog.search.bank_search
+        description = (1 - GIST_DESCRIPTION_WEIGHT) * description + GIST_DESCRIPTION_WEIGHT * vectors[-1]
+    description = (captions[stage1] @ description).max(axis=1)
     weight = query.description_weight
     scores[stage1] = (1 - weight) * product_similarity[stage1] + weight * description
     return scores
@@ -77,6 +89,8 @@ QUERY_SETS = {
     "dev 5": ROOT / "catalog/eval/marketer_queries_5.json",
     "new 6": ROOT / "catalog/eval/marketer_queries_6.json",
     "new 7": ROOT / "catalog/eval/marketer_queries_7.json",
+    "products": ROOT / "catalog/eval/product_queries.json",
+    "products 2": ROOT / "catalog/eval/product_queries_2.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",
 }
 
@@ -111,7 +125,7 @@ def main() -> None:
             hits = {"en": [], "ru": []}
             for query in queries:
                 started = time.perf_counter()
-                scores = two_stage(model, captions, hypotheses, query["query"])
+                scores = two_stage(model, captions, hypotheses, query)
                 seconds.append(time.perf_counter() - started)
                 order = np.argsort(-scores)
                 top = [stems[i] for i in order[:5]]

@@ -5,7 +5,9 @@ Stage 1 ranks pictures by how close their product hypotheses are to the product 
 3 x 300 costs 8x the latency for the same top 10 at 896 dimensions, and the demo bank's marketer
 queries find the same pictures with 150 as with all, see bench/bench_retrieval.py and
 bench/bench_bank_languages.py); stage 2 reranks those by how close their caption (or its
-translation: the closer of the two) is to the marketer's picture description. The picture is drawn
+translation: the closer of the two) is to the marketer's picture description (an inner product: the
+captions are unit vectors, and the description vector may be a weighted mix of two, see
+catalog.search.bank_search). The picture is drawn
 from the top 10 with weights, seeded.
 """
 
@@ -60,11 +62,11 @@ _STAGE1 = """
 _STAGE2 = f"""
     WITH stage1 AS ({_STAGE1})
     SELECT s.bank_image_id, s.product_similarity,
-           MAX(1 - (c.embedding <=> %(description)s::vector)) AS description_similarity
+           MAX(-(c.embedding <#> %(description)s::vector)) AS description_similarity
     FROM stage1 s JOIN catalog_imagetext c ON c.bank_image_id = s.bank_image_id AND c.kind = 'caption'
     GROUP BY s.bank_image_id, s.product_similarity
     ORDER BY (1 - %(description_weight)s) * s.product_similarity
-             + %(description_weight)s * MAX(1 - (c.embedding <=> %(description)s::vector)) DESC
+             + %(description_weight)s * MAX(-(c.embedding <#> %(description)s::vector)) DESC
     LIMIT %(k)s
 """
 

@@ -311,12 +311,15 @@ def demo_vectors(folder: Path, items: list[dict]) -> np.ndarray | None:
     parts = getattr(model, "parts", None)
     if parts is None:
         name = files.get(settings.EMBEDDER)
-        return None if name is None else np.load(folder / name).astype(np.float32)
-    if not all(part.name in files for part, _ in parts):
+        vectors = None if name is None else np.load(folder / name).astype(np.float32)
+    elif all(part.name in files for part, _ in parts):
+        vectors = np.concatenate(
+            [np.load(folder / files[part.name]).astype(np.float32) * np.sqrt(weight) for part, weight in parts], axis=2
+        )
+    else:
         return None
-    return np.concatenate(
-        [np.load(folder / files[part.name]).astype(np.float32) * np.sqrt(weight) for part, weight in parts], axis=2
-    )
+    # unit vectors again after float16 (the caption score is an inner product, catalog.selectors)
+    return None if vectors is None else vectors / np.maximum(np.linalg.norm(vectors, axis=2, keepdims=True), 1e-12)
 
 
 def demo_bank_load(*, folder: Path) -> int:

@@ -63,6 +63,21 @@ def test_the_offer_steers_the_picture_not_only_the_product(db, in_process):
     assert picture.bank_image.name == "taxi"
 
 
+@pytest.mark.parametrize("offer", ["Приведи друга — получи скидку 20%", "Раф с лавандой за 250 ₽", "Invite a friend"])
+def test_an_offer_that_names_no_picture_gets_the_products(db, in_process, offer):
+    """Without what the product is in stage 2, the friend found the moose and the lavender the ballet shoes."""
+    _bank(*PICTURES)
+    query = pipeline.search_query(
+        product="Кофейня «Зерно»",
+        description="«Зерно» — сеть кофеен у метро. Печём круассаны каждое утро.",
+        offer=offer,
+        industry="food and drink",
+    )
+    assert query.product_gist == "Кофейня, food and drink. сеть кофеен у метро."  # the brand says nothing
+    picture, info = pipeline.picture_choose(query=query, seed=0)
+    assert picture is not None and picture.bank_image.name == "coffee", info
+
+
 def test_nothing_that_fits_gives_no_picture_and_says_why(db, in_process):
     _bank("taxi", "moose")
     picture, info = pipeline.picture_choose(query=pipeline.search_query(**COFFEE_OFFER), seed=0)

@@ -75,7 +75,7 @@ def test_hours_are_still_not_a_subject():
 def test_weights_and_stage_two_text():
     query = picture_query(product="Кофейня Зерно", description="Кофе и выпечка", offer="Второй капучино в подарок")
     assert query.parts[0] == ("капучино", pytest.approx(0.5))
-    assert [round(w, 2) for _, w in query.parts] == [0.5, 0.3, 0.2] and query.description == "капучино"
+    assert [round(w, 2) for _, w in query.parts] == [0.5, 0.2, 0.1, 0.2] and query.description == "капучино"
     assert query.description_weight == pytest.approx(0.6)  # the subject stands in for a description
     written = picture_query(product="Cafe", offer="Free cappuccino", slot_description="a latte with foam art")
     assert written.description == "a latte with foam art"  # the marketer's slot description wins
@@ -84,6 +84,21 @@ def test_weights_and_stage_two_text():
         picture_query(offer="Free cappuccino", llm_description="a cup of cappuccino").description
         == "a cup of cappuccino"
     )
+
+
+def test_what_the_product_is_joins_both_stages_unless_a_description_is_written():
+    query = picture_query(
+        product="Такси «Быстро»",
+        description="Городское такси за 5 минут. Оплата картой.",
+        industry="transport",
+        offer="Приведи друга",
+    )
+    assert query.product_gist == "Такси, transport. Городское такси за."  # no brand, no figures
+    assert dict(query.parts)[query.product_gist] == pytest.approx(0.2)
+    assert query.texts[-1] == query.product_gist  # embedded for stage 2 too
+    written = picture_query(product="Такси", offer="Приведи друга", slot_description="a yellow car")
+    assert written.product_gist == "" and written.texts[-1] == "a yellow car"
+    assert picture_query(offer="Приведи друга").product_gist == ""  # no product, nothing to add
 
 
 def test_figures_never_reach_the_search():

@@ -8,6 +8,7 @@ so nothing is left running. Children die with the supervisor even if it is kille
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import signal
 import socket
@@ -15,8 +16,10 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from adgenesis import embedded
 
@@ -43,6 +46,44 @@ def _check_port_free(host: str, port: int) -> None:
             raise StartupError(
                 f"port {port} on {host} is busy: stop what is using it, or run `PORT=8001 make run`"
             ) from None
+
+
+def hold_data_dir(
+    data_dir: Path, wait: float = STOP_GRACE_SECONDS + 30, cancelled: Callable[[], bool] = lambda: False
+) -> IO | None:
+    """This run's lock on its data folder, held until the process exits. A second `make run` on the
+    folder waits while the first is still stopping: it would otherwise adopt that run's Redis and
+    PostgreSQL, which the first then shuts down under it (seen: Ctrl-C, `make run` again at once,
+    every job stuck on a missing Redis socket). One that stays up is named, and this run stops. None
+    when `cancelled` says so while waiting (Ctrl-C)."""
+    lock = open(data_dir / "run.lock", "a+")  # kept open: the lock lives as long as the file
+    deadline = time.monotonic() + wait
+    waiting = False
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if cancelled():
+                lock.close()
+                return None
+            if time.monotonic() >= deadline:
+                lock.seek(0)
+                holder = lock.read().strip() or "unknown"
+                lock.close()
+                raise StartupError(
+                    f"another AdGenesis (pid {holder}) is running on {data_dir}: stop it first, or give this one "
+                    f"its own folder with ADGENESIS_DATA_DIR"
+                ) from None
+            if not waiting:
+                print(f"waiting for the AdGenesis that is stopping on {data_dir} ...", flush=True)
+                waiting = True
+            time.sleep(0.2)
+            continue
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        return lock
 
 
 def _gpu_ids() -> list[str]:
@@ -81,6 +122,7 @@ class Supervisor:
     postgres: embedded.EmbeddedPostgres | None = None
     redis: embedded.EmbeddedRedis | None = None
     stopping: bool = False
+    lock: IO | None = None
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -140,6 +182,9 @@ class Supervisor:
         started = time.monotonic()
         _check_port_free(self.host, self.port)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = hold_data_dir(self.data_dir, cancelled=lambda: self.stopping)
+        if self.stopping:
+            return 0
         env = self.child_env()
         prepared = subprocess.run(self.manage("bootstrap"), env=env, cwd=BASE_DIR)
         if self.stopping:

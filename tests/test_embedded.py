@@ -122,6 +122,42 @@ def test_busy_port_gives_one_clear_line(tmp_path):
     assert not _processes_using(tmp_path)
 
 
+def _lock_holder(data_dir, seconds: float) -> subprocess.Popen:
+    """Another process holding the data folder's lock, as a `make run` that is still stopping does."""
+    code = (
+        "import sys, time; from pathlib import Path; from adgenesis.run import hold_data_dir;"
+        f"lock = hold_data_dir(Path({str(data_dir)!r})); print('held', flush=True); time.sleep({seconds})"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_run_waits_for_the_one_still_stopping(tmp_path, capsys):
+    from adgenesis.run import hold_data_dir
+
+    holder = _lock_holder(tmp_path, 1.5)
+    started = time.monotonic()
+    lock = hold_data_dir(tmp_path, wait=30)
+    assert 1.0 < time.monotonic() - started < 10 and holder.wait(timeout=10) == 0
+    assert "waiting for the AdGenesis that is stopping" in capsys.readouterr().out
+    assert (tmp_path / "run.lock").read_text().strip() == str(os.getpid())
+    lock.close()
+
+
+def test_a_second_run_beside_a_running_one_says_which(tmp_path):
+    from adgenesis.run import StartupError, hold_data_dir
+
+    holder = _lock_holder(tmp_path, 60)
+    try:
+        with pytest.raises(StartupError, match=f"another AdGenesis \\(pid {holder.pid}\\) is running on"):
+            hold_data_dir(tmp_path, wait=0.5)
+        assert hold_data_dir(tmp_path, wait=30, cancelled=lambda: True) is None  # Ctrl-C while waiting
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.slow
 def test_make_run_supervisor_serves_then_stops_everything(tmp_path):
     import httpx

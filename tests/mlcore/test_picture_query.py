@@ -18,6 +18,10 @@ from mlcore.picture_query import offer_subject, picture_query
         ("Откройте вклад под 18% годовых до конца месяца", "вклад"),  # not the month (or the moon)
         ("Парк аттракционов: безлимитный браслет за 1990 ₽", "Парк аттракционов безлимитный браслет"),
         ("Fresh flowers delivered in 2 hours, free delivery over $50", "Fresh flowers delivered delivery"),
+        ("Ипотека: ставка от 5,9% на весь срок", "Ипотека"),  # a rate and a term are not pictures
+        ("Mortgage rates from 4.9%, no fees", "Mortgage"),
+        ("Приведи друга — получи 500 ₽", ""),  # nothing a picture shows: the product's picture then
+        ("Новинка: флэт уайт на овсяном", "флэт уайт овсяном"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from adgenesis.api import ServiceUnavailable
 from catalog.models import BrandKit, Product
-from catalog.search import SearchUnavailable, bank_search
+from catalog.search import SearchUnavailable, bank_search, search_query_for
 from catalog.selectors import bank_images_by_id
 
 
@@ -33,7 +33,11 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class BankSearchQuery(serializers.Serializer):
-    product = serializers.CharField(max_length=2000, help_text="A product id, or a product description")
+    product = serializers.CharField(
+        max_length=2000,
+        help_text="A product id, or what is advertised in a marketer's words (an offer, a product): searched as "
+        "the banner pipeline searches, its subject weighing most",
+    )
     q = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default="", help_text="What the picture should show"
     )
@@ -66,9 +70,10 @@ class BankSearchView(APIView):
         query = BankSearchQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        product_text = _product_text(data["product"])
+        product, text = _product(data["product"])
+        query = search_query_for(product=product, text=text, description=data["q"])
         try:
-            found = bank_search(product_text=product_text, description=data["q"], k=data["k"], seed=data["seed"])
+            found = bank_search(query=query, k=data["k"], seed=data["seed"])
         except SearchUnavailable as error:
             raise ServiceUnavailable(str(error)) from None
         images = bank_images_by_id([hit.image_id for hit in found.hits])
@@ -86,10 +91,11 @@ class BankSearchView(APIView):
         return Response({"results": results, "chosen": found.chosen.image_id if found.chosen else None})
 
 
-def _product_text(value: str) -> str:
+def _product(value: str) -> tuple[Product | None, str]:
+    """A product id → the product; anything else is what the marketer typed."""
     if value.strip().isdigit():
         product = Product.objects.filter(pk=int(value)).first()
         if product is None:
             raise serializers.ValidationError({"product": [f"product: no product {value}"]})
-        return f"{product.name}. {product.description}"
-    return value
+        return product, ""
+    return None, value

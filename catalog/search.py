@@ -15,7 +15,7 @@ from rq.job import get_current_job
 from rq.results import Result
 
 from catalog.selectors import BankHit, bank_rank, bank_sample
-from mlcore.picture_query import GIST_DESCRIPTION_WEIGHT, PictureQuery
+from mlcore.picture_query import GIST_DESCRIPTION_WEIGHT, PictureQuery, picture_query
 
 
 class SearchUnavailable(RuntimeError):
@@ -78,6 +78,25 @@ def texts_embed(texts: list[str]) -> np.ndarray:
             f"no worker embedded the query within {settings.EMBED_WAIT_SECONDS} s: is a `default` worker running?"
         )
     return np.asarray(result.return_value, dtype=np.float32)
+
+
+def search_query_for(*, product=None, text: str = "", description: str = "") -> PictureQuery:
+    """The query the banner pipeline would build, for the search API and the designers' preview: a
+    product brings its name, description and industry; free text is read as a marketer types an offer
+    («кофе навынос», "gym membership": its subject weighs most); `description` is a written picture
+    description. Text with nothing to search for but figures is searched as it is."""
+    if product is not None:
+        query = picture_query(
+            product=product.name,
+            description=product.description,
+            industry=product.industry,
+            slot_description=description,
+        )
+    else:
+        query = picture_query(offer=text, slot_description=description)
+    if not query.parts:
+        query = PictureQuery(parts=((text or description, 1.0),), description=description.strip(), subject="")
+    return query
 
 
 def bank_search(

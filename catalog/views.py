@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
 from catalog.models import Product
-from catalog.search import SearchUnavailable, bank_search
+from catalog.search import SearchUnavailable, bank_search, search_query_for
 from catalog.selectors import bank_images_by_id
 
 
@@ -35,10 +35,9 @@ def bank_search_preview(request):
     results, chosen, error = [], None, ""
     if form.is_valid():
         data = form.cleaned_data
-        product = data["product"]
-        text = f"{product.name}. {product.description}" if product else data["product_text"]
+        query = search_query_for(product=data["product"], text=data["product_text"], description=data["description"])
         try:
-            found = bank_search(product_text=text, description=data["description"], k=20, seed=data["seed"] or 0)
+            found = bank_search(query=query, k=20, seed=data["seed"] or 0)
         except SearchUnavailable as exc:
             error = str(exc)
         else:

@@ -128,3 +128,42 @@ def test_demo_bank_is_large_and_curated(db, demo_bank):
     assert BankImage.objects.filter(status=BankImage.Status.PENDING).exists()  # e.g. cigarette, bomb
     assert BankImage.objects.filter(has_text=True).exists()  # keycaps, "NEW" buttons
     assert demo_bank_load(folder=DEMO) == 0  # idempotent
+
+
+SCRIPT_QUERIES = [  # typed as a script's `product` to /api/v1/bank/search, acceptable pictures in the top 5
+    ("кофе с собой", {"hot beverage"}),
+    ("онлайн-аптека", {"pill", "medical symbol"}),
+    ("чёрная пятница скидки до 70%", {"shopping bags", "shopping cart", "label"}),
+    ("Пельмени ручной лепки", {"dumpling"}),
+    ("Курсы игры на фортепиано", {"musical keyboard"}),
+    ("Suitcases on sale before your holiday", {"luggage", "left luggage"}),
+    ("EV charging stations", {"electric plug", "battery"}),
+]
+
+
+@pytest.mark.parametrize("text, expected", SCRIPT_QUERIES)
+def test_free_text_is_searched_as_the_pipeline_searches_an_offer(db, demo_bank, settings, text, expected):
+    """The API once embedded the free text whole for stage 1 alone: these queries missed their pictures."""
+    from catalog.search import bank_search, search_query_for
+
+    settings.EMBED_IN_PROCESS = True
+    found = bank_search(query=search_query_for(text=text), k=5)
+    assert expected & set(_top_names(demo_bank, found.hits)), _top_names(demo_bank, found.hits)
+
+
+def test_a_product_id_searches_with_what_the_product_is(db, demo_bank, settings):
+    from catalog.models import Product
+    from catalog.search import search_query_for
+
+    product = Product(name="Кофейня «Зерно»", description="Сеть кофеен. Эспрессо и выпечка.", industry="food")
+    query = search_query_for(product=product, description="a croissant")
+    assert query.description == "a croissant" and query.product_gist == ""  # a written description rules
+    assert search_query_for(text="20%").parts == (("20%", 1.0),)  # nothing but a figure: searched as typed
+
+
+def test_designers_preview_searches_as_the_pipeline(db, demo_bank, settings, designer, client):
+    settings.EMBED_IN_PROCESS = True
+    client.force_login(designer)
+    page = client.get("/bank/search/", {"product_text": "кофе с собой", "seed": 1})
+    assert page.status_code == 200
+    assert "hot beverage" in page.content.decode()

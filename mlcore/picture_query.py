@@ -27,8 +27,8 @@ SUBJECT_WEIGHT, PRODUCT_WEIGHT, OFFER_WEIGHT = 0.5, 0.3, 0.2
 # then finds the coffee shop's cup, not a hyacinth. bench_bank_languages.py, offers at the demo
 # products (catalog/eval/product_queries*.json), top 5: Russian 0.67 → 0.97 and 0.65 → 0.95, English
 # 0.60 → 0.85 and 0.60 → 0.90; the offer-only sets unchanged. 0.3 of stage 2 left the top 10 so close
-# that the seeded draw took the cup about 2 times in 5; at 0.5 more than half the time (0.7 took it
-# more often still, but drew the product over a subject the offer named: strawberries at a grocer).
+# that the seeded draw took an expected picture about 2 times in 5; 0.5 more than half the time (0.7
+# more often still, but offers that name their own subject at a product fell: Russian top 5 1.0 → 0.88).
 GIST_WEIGHT, GIST_DESCRIPTION_WEIGHT = 0.2, 0.5
 # Stage 2's share of the score: 0.75 for a written picture description (seed 003), 0.6 when the
 # subject stands in for one (its hypotheses say as much as its captions; bench_bank_languages.py,

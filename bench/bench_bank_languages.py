@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "catalog" / "demo_bank"))
 from build import texts_of  # noqa: E402
 
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
-from mlcore.picture_query import GIST_DESCRIPTION_WEIGHT, picture_query  # noqa: E402
+from mlcore.picture_query import picture_query  # noqa: E402
 
 STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
 STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "150"))  # as settings
@@ -65,16 +65,12 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, item: dict) -
     )
     unique = list(dict.fromkeys(query.texts))  # as catalog.search.texts_embed
     vectors = model.encode(unique, query=True)[[unique.index(text) for text in query.texts]]
-    product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
-    product /= np.linalg.norm(product)
+    product, description = query.search_vectors(vectors)  # as catalog.search.bank_search
     similarity = hypotheses @ product  # (pictures, hypotheses)
     product_similarity = similarity.max(axis=1)
     nearest = np.argsort(-similarity, axis=None)[:STAGE1_HYPOTHESES] // similarity.shape[1]
     stage1 = np.array(list(dict.fromkeys(nearest.tolist())))[:STAGE1_IMAGES]
     scores = np.full(len(captions), -np.inf)
-    description = vectors[len(query.parts)]
-    if query.product_gist:  # as catalog.search.bank_search
-        description = (1 - GIST_DESCRIPTION_WEIGHT) * description + GIST_DESCRIPTION_WEIGHT * vectors[-1]
     description = (captions[stage1] @ description).max(axis=1)
     weight = query.description_weight
     scores[stage1] = (1 - weight) * product_similarity[stage1] + weight * description

@@ -15,7 +15,7 @@ from rq.job import get_current_job
 from rq.results import Result
 
 from catalog.selectors import BankHit, bank_rank, bank_sample
-from mlcore.picture_query import GIST_DESCRIPTION_WEIGHT, PictureQuery, picture_query
+from mlcore.picture_query import PictureQuery, picture_query
 
 
 class SearchUnavailable(RuntimeError):
@@ -114,14 +114,7 @@ def bank_search(
     the banner) are not drawn again."""
     if query is None:
         query = PictureQuery(parts=((product_text, 1.0),), description=description.strip(), subject="")
-    vectors = texts_embed(query.texts)
-    parts = len(query.parts)
-    product = sum(weight * vectors[i] for i, (_, weight) in enumerate(query.parts))
-    product = product / max(float(np.linalg.norm(product)), 1e-12)
-    description = vectors[parts] if query.description else None
-    if description is not None and query.product_gist:
-        # captions are unit vectors: their inner product with this mix is the weighted mean of the cosines
-        description = (1 - GIST_DESCRIPTION_WEIGHT) * description + GIST_DESCRIPTION_WEIGHT * vectors[parts + 1]
+    product, description = query.search_vectors(texts_embed(query.texts))
     hits = bank_rank(
         product=product,
         description=description,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from mlcore.facts import without_facts
 from mlcore.textcheck import is_function_word, language, ru_parse, ru_parses
 
@@ -85,6 +87,21 @@ class PictureQuery:
     def texts(self) -> list[str]:
         stage2 = [self.description] if self.description else []
         return [text for text, _ in self.parts] + stage2 + ([self.product_gist] if stage2 and self.product_gist else [])
+
+    def search_vectors(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Stage 1's vector (the parts' weighted mean, normalized) and stage 2's (None without a
+        description), from the vectors of `texts` in their order. With the product's gist, stage 2's
+        is a weighted mix of two unit vectors: the captions' inner product with it is the weighted mean
+        of their cosines (catalog.selectors scores stage 2 with an inner product)."""
+        parts = len(self.parts)
+        product = sum(weight * vectors[i] for i, (_, weight) in enumerate(self.parts))
+        product = product / max(float(np.linalg.norm(product)), 1e-12)
+        if not self.description:
+            return product, None
+        description = vectors[parts]
+        if self.product_gist:
+            description = (1 - GIST_DESCRIPTION_WEIGHT) * description + GIST_DESCRIPTION_WEIGHT * vectors[parts + 1]
+        return product, description
 
 
 def offer_subject(text: str) -> str:

@@ -41,10 +41,9 @@ def morph():
     return pymorphy3.MorphAnalyzer()
 
 
-@lru_cache(maxsize=20000)
 def ru_parse(word: str):
-    """pymorphy3's likeliest reading of a Russian word (cached: the same words come back all day)."""
-    return morph().parse(word.lower())[0]
+    """pymorphy3's likeliest reading of a Russian word (cached in ru_parses: the same words come back all day)."""
+    return ru_parses(word)[0]
 
 
 @lru_cache(maxsize=20000)

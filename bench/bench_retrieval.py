@@ -36,7 +36,8 @@ import psycopg2  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector  # noqa: E402
+from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: E402
+from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, ef_search  # noqa: E402
 from mlcore.embed import embedder  # noqa: E402
 
 MODEL = embedder(settings.EMBEDDER)
@@ -118,10 +119,10 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
         cur.execute("SET maintenance_work_mem = '3GB'")
         cur.execute("SET max_parallel_maintenance_workers = 1")
         started = time.perf_counter()
-        for kind in ("hypothesis", "caption"):
+        for kind, ef_construction in HNSW_EF_CONSTRUCTION.items():  # as the app builds them
             cur.execute(
-                f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw "
-                f"(embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE kind = '{kind}'"
+                f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "
+                f"WITH (m = {HNSW_M}, ef_construction = {ef_construction}) WHERE kind = '{kind}'"
             )
         build_seconds = time.perf_counter() - started
         cur.execute("ANALYZE")
@@ -141,7 +142,7 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
 def sql_search(cur, product: np.ndarray, description: np.ndarray, exact: bool, candidates: int = 900) -> list[int]:
     images = 300
     cur.execute("BEGIN")
-    cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(40, candidates)))])
+    cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(candidates))])
     if exact:
         cur.execute("SELECT set_config('enable_indexscan', 'off', true)")
     cur.execute(

@@ -74,6 +74,13 @@ _STAGE2 = f"""
 """
 
 
+def ef_search(candidates: int) -> int:
+    """HNSW returns at most ef_search rows per scan, so it makes room for every candidate, twice over:
+    at ef_search = candidates the nearest 10 hypotheses of a query came back 6 of 10 at worst
+    (catalog.models.HNSW_EF_CONSTRUCTION has the figures)."""
+    return min(1000, max(40, 2 * candidates))
+
+
 def bank_rank(
     *,
     product: np.ndarray,
@@ -93,8 +100,7 @@ def bank_rank(
         sql = _STAGE2
         params.update(description=_vector(description), description_weight=description_weight)
     with transaction.atomic(), connection.cursor() as cursor:
-        # HNSW returns at most ef_search rows per scan: make room for every candidate.
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(40, candidates)))])
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(candidates))])
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         if not rows and BankImage.objects.searchable().filter(texts__embedding__isnull=False).exists():

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from catalog.models import BankImage, BrandKit, ImageText, Product
+from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M, BankImage, BrandKit, ImageText, Product
 
 log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -146,7 +146,7 @@ def bank_images_set_status(*, images, status: str, user) -> int:
 
 # -- index --------------------------------------------------------------------------------------
 
-MAX_HYPOTHESES = 8
+MAX_HYPOTHESES = 10  # the demo bank has five in English and five in Russian
 
 
 def picture_texts(*, caption: str, translation: str, hypotheses: list[str]) -> list[tuple[str, str]]:
@@ -178,10 +178,10 @@ def embedding_column_fit(dimensions: int) -> bool:
             # Rows written earlier in this transaction leave deferred foreign-key checks pending, and
             # PostgreSQL builds no index while any are.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for kind in ("caption", "hypothesis"):
+            for kind, ef_construction in HNSW_EF_CONSTRUCTION.items():
                 cursor.execute(
                     f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "
-                    f"WITH (m = 16, ef_construction = 64) WHERE kind = '{kind}'"
+                    f"WITH (m = {HNSW_M}, ef_construction = {ef_construction}) WHERE kind = '{kind}'"
                 )
     return True
 

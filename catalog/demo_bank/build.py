@@ -1,5 +1,5 @@
 """Build the demo bank from the npm package @lobehub/fluent-emoji-3d (MIT): copy the pictures
-without people or skin tones, and write index.json with a caption and three product hypotheses
+without people or skin tones, and write index.json with a caption and five product hypotheses
 for each, from its Unicode name and emojilib keywords, and the same in Russian: the CLDR name in
 Russian with its CLDR keywords (npm emojibase-data, MIT; CLDR annotations, Unicode licence), and
 businesses_ru.json and groups_ru.json (our own translations of BUSINESSES, GROUP_FALLBACK and
@@ -19,6 +19,7 @@ model; `manage.py index_bank --reindex` recomputes them (and a VLM re-captions w
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -65,12 +66,165 @@ PENDING = {
     "goblin",
     "alien monster",
 }
-# Word in the name or keywords → what such a picture could advertise (most specific first).
+# Word in the name or keywords → what such a picture could advertise (most specific first): services
+# and shops a marketer advertises, then the broader kinds of business.
 BUSINESSES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    (
+        ("gem stone", "jewelry", "crown"),
+        ("a jewellery store", "a pawnshop with cash loans against gold", "jewellery repair and engraving"),
+    ),
+    (
+        ("money bag", "money with wings", "coin"),
+        ("quick microloans until payday", "a pawnshop with cash loans", "debt refinancing"),
+    ),
+    (
+        ("currency exchange", "euro banknote", "pound banknote", "yen banknote"),
+        ("a currency exchange office", "international money transfers", "a travel money card"),
+    ),
+    (("chart increasing", "bar chart"), ("an investment app", "a brokerage account", "a high interest deposit")),
+    (("receipt", "ledger", "abacus"), ("bookkeeping and tax services", "an online cash register", "payroll services")),
+    (("balance scale",), ("a divorce lawyer", "legal help for business", "a bankruptcy lawyer")),
+    (
+        ("scroll", "page facing up", "page with curl", "fountain pen", "black nib"),
+        ("notary services", "a translation agency", "help with contracts and documents"),
+    ),
+    (
+        ("shield", "ring buoy", "umbrella with rain drops", "closed umbrella"),
+        ("life and health insurance", "an insurance company", "property and car insurance"),
+    ),
+    (
+        ("pill", "adhesive bandage"),
+        ("vitamins and dietary supplements", "a veterinary pharmacy for pets", "an online pharmacy with low prices"),
+    ),
+    (("thermometer", "medical mask", "stethoscope"), ("a doctor's home visit", "vaccination", "a medical check-up")),
+    (("test tube", "petri dish", "microbe", "dna"), ("laboratory tests", "a DNA test", "a medical laboratory")),
+    (("toothbrush",), ("a dental clinic", "teeth whitening", "oral care products")),
+    (("eyesight", "sunglasses"), ("an optician with free eye tests", "contact lenses", "a sunglasses store")),
+    (
+        ("manual wheelchair", "motorized wheelchair", "crutch", "white cane", "wheelchair symbol"),
+        ("a medical equipment store", "home care for the elderly", "a rehabilitation centre"),
+    ),
+    (
+        ("baby bottle", "baby symbol", "children crossing"),
+        (
+            "baby goods: strollers, car seats and nappies",
+            "a nanny and babysitting service",
+            "a kindergarten or daycare centre",
+        ),
+    ),
+    (("teddy bear", "kite", "yo-yo", "nesting dolls", "piñata"), ("a toy store", "a children's party", "a kids' club")),
+    (
+        ("dog", "cat", "poodle", "paw prints"),
+        ("a dog and cat grooming salon", "a pet hotel and pet sitting", "a veterinary pharmacy"),
+    ),
+    (
+        ("fish", "tropical fish", "shrimp", "lobster", "crab", "oyster", "squid", "fried shrimp"),
+        ("a fresh fish and seafood shop", "a seafood restaurant", "an aquarium shop"),
+    ),
+    (
+        ("cut of meat", "meat on bone", "poultry leg", "bacon"),
+        ("a butcher's shop", "a steakhouse", "a barbecue and grill restaurant"),
+    ),
+    (
+        ("egg", "nest with eggs", "chicken", "cow", "glass of milk", "cheese wedge", "butter"),
+        ("farm products: eggs, milk and cottage cheese", "a dairy farm shop", "organic food delivery"),
+    ),
+    (("honey pot", "honeybee"), ("an apiary with fresh honey", "a farm shop", "healthy sweets")),
+    (
+        ("stuffed flatbread", "falafel", "burrito", "hot dog", "french fries"),
+        ("shawarma and street food", "a food truck", "takeaway food"),
+    ),
+    (
+        ("bowl with spoon", "pot of food", "shallow pan of food", "green salad"),
+        ("business lunches", "a canteen or cafe", "home-style food delivery"),
+    ),
+    (("wrapped gift", "ribbon"), ("holiday gift sets", "corporate gifts", "a greeting card and gift shop")),
+    (
+        ("automobile", "sport utility vehicle", "racing car"),
+        ("car repair and engine diagnostics", "a car wash", "an auto parts store"),
+    ),
+    (
+        ("delivery truck", "minibus", "pickup truck", "articulated lorry"),
+        ("van and minibus rental", "movers with a van", "a freight taxi"),
+    ),
+    (("bus",), ("bus tours and excursions", "intercity bus tickets", "a charter bus for events")),
+    (("helicopter", "parachute", "small airplane"), ("helicopter tours", "skydiving", "a flying club")),
+    (
+        ("skis", "sled", "snow-capped mountain", "mountain cableway", "aerial tramway"),
+        ("a ski resort with lift passes", "ski and snowboard rental", "winter holidays in the mountains"),
+    ),
+    (("ice skate",), ("an ice rink", "figure skating lessons", "skate rental and sharpening")),
+    (
+        ("one-piece swimsuit", "goggles", "diving mask"),
+        ("swimming lessons for children and adults", "a swimming pool or aqua park", "a swimwear store"),
+    ),
+    (("hot springs",), ("a health resort or sanatorium", "a spa with thermal pools", "a bathhouse or sauna")),
+    (("tent", "camping", "national park"), ("a camping and hiking store", "hiking tours", "a glamping site")),
+    (("bow and arrow", "boomerang"), ("an archery club", "a hunting and fishing shop", "hunting trips")),
+    (("fishing pole",), ("a fishing shop", "fishing trips", "an outdoor store")),
+    (("ballet shoes", "mirror ball"), ("a dance school", "ballet classes for children", "a night club")),
+    (
+        ("performing arts", "admission tickets", "ticket", "circus tent"),
+        ("theatre tickets", "concert tickets", "a circus show"),
+    ),
+    (("microphone",), ("a karaoke bar", "vocal lessons", "a recording studio")),
+    (
+        ("pool 8 ball", "bowling", "video game", "joystick"),
+        ("a billiards and bowling club", "a computer gaming club", "a family entertainment centre"),
+    ),
+    (
+        ("old key", "puzzle piece", "game die", "chess pawn"),
+        ("an escape room quest", "a board game club", "a family game night"),
+    ),
+    (("camera",), ("a photo studio", "a wedding and family photographer", "photo printing")),
+    (
+        ("printer",),
+        ("a print shop for business cards and flyers", "printer and office equipment repair", "a copy centre"),
+    ),
+    (("watch", "mantelpiece clock"), ("a watch repair workshop", "a watch and clock store", "a gift for him")),
+    (("briefcase", "necktie", "name badge"), ("a recruitment agency", "job vacancies", "business training courses")),
+    (
+        ("passport control", "customs", "identification card"),
+        ("visa services", "document translation", "a passport photo"),
+    ),
+    (
+        ("package", "card file box", "file cabinet"),
+        ("self storage units", "a moving and packing service", "archive storage for business"),
+    ),
+    (("houses", "house", "hut"), ("flat and house rental", "daily rent apartments", "a country cottage for rent")),
+    (
+        ("brick", "wood", "rock", "building construction"),
+        ("a building materials store", "a construction company", "country house building"),
+    ),
+    (("window", "door"), ("plastic windows installation", "doors and locks installation", "balcony glazing")),
+    (
+        ("toilet", "shower", "bathtub", "plunger", "potable water"),
+        ("a plumber call-out", "bathroom renovation", "water filters"),
+    ),
+    (
+        ("electric plug", "high voltage", "light bulb"),
+        ("an electrician call-out", "a lighting and lamps store", "solar panels"),
+    ),
+    (
+        ("broom", "sponge", "bucket", "bubbles", "soap"),
+        ("apartment and office cleaning", "dry cleaning and laundry", "household cleaning products"),
+    ),
+    (
+        ("seedling", "potted plant", "herb", "cactus"),
+        ("seeds and seedlings", "houseplants delivery", "landscape design and gardening"),
+    ),
+    (
+        ("wastebasket", "recycling symbol", "litter in bin sign"),
+        ("rubbish removal", "recycling and waste collection", "skip hire"),
+    ),
+    (
+        ("abacus", "triangular ruler", "straight ruler", "books", "graduation cap"),
+        ("tutoring and exam preparation", "a children's development centre", "online courses for adults"),
+    ),
     (("taxi",), ("a taxi or ride-hailing service", "a city cab app with fixed prices", "airport transfers")),
     (
         ("automobile", "car", "vehicle", "sport utility"),
-        ("a car rental or car sharing service", "a car dealership", "car insurance"),
+        ("a car rental or car sharing service", "car insurance", "a car dealership"),
     ),
     (
         ("bus", "tram", "train", "metro", "railway", "monorail", "station"),
@@ -500,14 +654,45 @@ BUSINESSES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
         ("a Halloween party", "a party supplies shop", "a horror film premiere"),
     ),
 ]
+PER_PICTURE = 5  # businesses a picture could advertise, each a hypothesis in English and in Russian
 GROUP_FALLBACK = {
-    "Objects": ("a household goods store", "an online marketplace", "a gift shop"),
-    "Travel & Places": ("a travel agency", "a city guide app", "a hotel booking service"),
-    "Food & Drink": ("a restaurant with delivery", "a food delivery app", "a grocery store"),
-    "Animals & Nature": ("a nature park or zoo", "an eco-friendly brand", "a pet shop"),
-    "Activities": ("an events and tickets platform", "a hobby store", "a sports club"),
-    "Symbols": ("a brand campaign with a simple symbol", "an app notification", "a loyalty programme"),
-    "Smileys & Emotion": ("customer satisfaction and reviews", "a messaging app", "a feel-good brand campaign"),
+    "Objects": ("a household goods store", "an online marketplace", "a gift shop", "a discount store", "home delivery"),
+    "Travel & Places": (
+        "a travel agency",
+        "a city guide app",
+        "a hotel booking service",
+        "city tours and excursions",
+        "a tour operator",
+    ),
+    "Food & Drink": (
+        "a restaurant with delivery",
+        "a food delivery app",
+        "a grocery store",
+        "takeaway food",
+        "catering for events",
+    ),
+    "Animals & Nature": ("a nature park or zoo", "an eco-friendly brand", "a pet shop", "a petting zoo", "eco tours"),
+    "Activities": (
+        "an events and tickets platform",
+        "a hobby store",
+        "a sports club",
+        "a kids' club",
+        "a weekend events guide",
+    ),
+    "Symbols": (
+        "a brand campaign with a simple symbol",
+        "an app notification",
+        "a loyalty programme",
+        "a discount coupon",
+        "a mobile app",
+    ),
+    "Smileys & Emotion": (
+        "customer satisfaction and reviews",
+        "a messaging app",
+        "a feel-good brand campaign",
+        "a psychologist's consultation",
+        "a social network",
+    ),
 }
 
 
@@ -521,21 +706,37 @@ def _article(name: str) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
+# Names in which a word means something else: a hot dog is no dog, a ring buoy no jewellery.
+COMPOUNDS = {
+    "hot dog": "dog",
+    "ring buoy": "ring",
+    "clinking glasses": "glasses",
+    "fish cake": "fish",
+    "wheel of dharma": "wheel",
+}
+
+
 def _mentions(text: str, term: str) -> bool:
+    for compound, word in COMPOUNDS.items():
+        if term == word:
+            text = text.replace(compound, " ")
     return re.search(rf"(?<![\w-]){re.escape(term)}s?(?![\w-])", text) is not None
 
 
 def businesses_for(name: str, keywords: list[str], group: str) -> list[str]:
-    """Businesses matched on the name first, then on the keywords, then the group's defaults."""
+    """PER_PICTURE businesses: those of the rules its name matches, taken in turn (a car is for a car
+    rental, a car repair shop, a dealership, ...), then of the rules its keywords match, then the
+    group's defaults."""
     found: list[str] = []
+    matched: list[tuple[str, ...]] = []
     for text in (name.lower(), " ".join(k.replace("_", " ") for k in keywords).lower()):
-        for terms, businesses in BUSINESSES:
-            if len(found) >= 3:
-                break
-            if any(_mentions(text, term) for term in terms):
-                found.extend(b for b in businesses if b not in found)
+        rules = [b for terms, b in BUSINESSES if b not in matched and any(_mentions(text, t) for t in terms)]
+        matched += rules
+        for business in (b for turn in itertools.zip_longest(*rules) for b in turn if b):
+            if business not in found:
+                found.append(business)
     found.extend(b for b in GROUP_FALLBACK[group] if b not in found)
-    return found[:3]
+    return found[:PER_PICTURE]
 
 
 def hypotheses_for(name: str, businesses: list[str]) -> list[str]:
@@ -553,13 +754,13 @@ def russian_annotations(source: Path) -> dict[str, tuple[str, list[str]]]:
 
 
 def russian_texts(item: dict, annotations: dict[str, tuple[str, list[str]]]) -> tuple[str, list[str]]:
-    """The Russian caption and three Russian hypotheses of a picture, from its English hypotheses'
+    """The Russian caption and the Russian hypotheses of a picture, from its English hypotheses'
     businesses (our translations) and its CLDR name and keywords in Russian."""
     translations = json.loads((HERE / "businesses_ru.json").read_text())
     groups = json.loads((HERE / "groups_ru.json").read_text())
     code = Path(item["file"]).stem
     name, keywords = annotations.get(code) or annotations.get(code.replace("-fe0f", "")) or (item["name"], [])
-    businesses = [h.split(", shown with ")[0] for h in item["hypotheses"][:3]]
+    businesses = [h.split(", shown with ")[0] for h in item["hypotheses"][:PER_PICTURE]]
     hypotheses = []
     for business in businesses:
         russian = translations[business[0].lower() + business[1:]]
@@ -595,7 +796,7 @@ def texts_of(item: dict) -> list[str]:
 
 def with_russian(item: dict, annotations: dict[str, tuple[str, list[str]]]) -> dict:
     caption, hypotheses = russian_texts(item, annotations)
-    return {**item, "caption_translation": caption, "hypotheses": [*item["hypotheses"][:3], *hypotheses]}
+    return {**item, "caption_translation": caption, "hypotheses": [*item["hypotheses"][:PER_PICTURE], *hypotheses]}
 
 
 def embed() -> None:

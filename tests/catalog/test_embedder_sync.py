@@ -52,8 +52,8 @@ def test_bootstrap_brings_shipped_demo_vectors_to_the_configured_embedder(db, se
     assert "from the shipped vectors, 0 embedded" in capsys.readouterr().out
     assert set(ImageText.objects.values_list("embedder", flat=True)) == {FUSION}
     old.refresh_from_db()
-    assert "горячий напиток" in old.caption_translation and len(old.hypotheses) == 6
-    assert old.texts.count() == 8
+    assert "горячий напиток" in old.caption_translation and len(old.hypotheses) == 10
+    assert old.texts.count() == 12
     taxi = ImageText.objects.filter(bank_image__name="taxi", kind="caption").order_by("pk").first()
     assert np.allclose(taxi.embedding, embedder(FUSION).encode([taxi.text])[0], atol=2e-3)
     found = bank_search(product_text="Такси: поездки по городу со скидкой", seed=1)

@@ -141,9 +141,20 @@ SCRIPT_QUERIES = [  # typed as a script's `product` to /api/v1/bank/search, acce
 ]
 
 
-@pytest.mark.parametrize("text, expected", SCRIPT_QUERIES)
+SERVICE_QUERIES = [  # services the demo bank's hypotheses did not name (they missed), through the HNSW index:
+    # "escape room" also needs catalog.models.HNSW_EF_CONSTRUCTION and catalog.selectors.ef_search
+    ("ломбард", {"gem stone", "crown", "money bag", "coin", "ring"}),
+    ("квест-комната", {"old key", "puzzle piece", "key"}),
+    ("escape room", {"old key", "puzzle piece", "key"}),
+    ("микрозаймы до зарплаты", {"money bag", "coin", "money with wings", "dollar banknote"}),
+    ("страхование жизни", {"shield", "ring buoy"}),
+]
+
+
+@pytest.mark.parametrize("text, expected", SCRIPT_QUERIES + SERVICE_QUERIES)
 def test_free_text_is_searched_as_the_pipeline_searches_an_offer(db, demo_bank, settings, text, expected):
-    """The API once embedded the free text whole for stage 1 alone: these queries missed their pictures."""
+    """The API once embedded the free text whole for stage 1 alone: the script queries missed their
+    pictures; the service queries missed them before the demo bank named those services."""
     from catalog.search import bank_search, search_query_for
 
     settings.EMBED_IN_PROCESS = True

@@ -401,22 +401,24 @@ def bank_embedder_sync(*, folder: Path, progress: Callable[[int], None] | None =
     vectors = demo_vectors(folder, items)
     by_name = {item["name"]: index for index, item in enumerate(items)}
     counts = {"from_shipped": 0, "embedded": 0}
-    rest = []
-    for image in stale.order_by("pk"):
-        index = by_name.get(image.name) if image.source == BankImage.Source.DEMO else None
-        if vectors is not None and index is not None and image.caption == items[index]["caption"]:
-            # A demo picture whose caption no designer changed takes the shipped texts (an install from
-            # before the Russian texts gets them) with their vectors.
-            image.caption_translation = items[index].get("caption_translation", "")
-            image.hypotheses = items[index]["hypotheses"]
-            _store_own_texts(image, vectors[index])
-            counts["from_shipped"] += 1
-            if progress:
-                progress(1)
-        else:
-            rest.append(image)
-    if rest:
-        counts["embedded"] = bank_index(images=rest, progress=progress)["indexed"]
+    # A new embedder re-stores every row: the HNSW graphs are built once afterwards, not row by row.
+    with _vector_indexes_built_after(stale.count() > BULK_LOAD_ROWS):
+        rest = []
+        for image in stale.order_by("pk"):
+            index = by_name.get(image.name) if image.source == BankImage.Source.DEMO else None
+            if vectors is not None and index is not None and image.caption == items[index]["caption"]:
+                # A demo picture whose caption no designer changed takes the shipped texts (an install
+                # from before the Russian texts gets them) with their vectors.
+                image.caption_translation = items[index].get("caption_translation", "")
+                image.hypotheses = items[index]["hypotheses"]
+                _store_own_texts(image, vectors[index])
+                counts["from_shipped"] += 1
+                if progress:
+                    progress(1)
+            else:
+                rest.append(image)
+        if rest:
+            counts["embedded"] = bank_index(images=rest, progress=progress)["indexed"]
     return counts
 
 

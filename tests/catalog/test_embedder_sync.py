@@ -41,6 +41,7 @@ def test_bootstrap_brings_shipped_demo_vectors_to_the_configured_embedder(db, se
     """e5 (384-d) to the default fusion (896-d): the column widens and the fusion is put together from
     the parts' shipped vectors, so nothing is embedded."""
     settings.EMBED_IN_PROCESS = True
+    settings.DEMO_BANNERS = False  # the vectors are what is checked here (test_training_data has the banners)
     settings.EMBEDDER = E5
     call_command("load_demo", no_banners=True)
     assert set(ImageText.objects.values_list("embedder", flat=True)) == {E5}

@@ -13,11 +13,9 @@ search (goal, issue 13: P95 <= 25 ms at 100,000 pictures on 2 cores, recall@10 >
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
-import struct
 import sys
 import time
 from pathlib import Path
@@ -37,6 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: E402
+from catalog.pgcopy import copy_binary  # noqa: E402
 from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, ef_search  # noqa: E402
 from mlcore.embed import embedder  # noqa: E402
 
@@ -76,20 +75,6 @@ def make_data(images: int, seed: int = 0):
     return captions, hypotheses, centres
 
 
-def copy_binary(cursor, table: str, columns: str, rows: int, fields) -> None:
-    """COPY … FROM STDIN (FORMAT binary): rows of (int8 id, text kind, vector)."""
-    buffer = io.BytesIO()
-    buffer.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0))
-    for image_id, kind, vector in fields:
-        kind_bytes = kind.encode()
-        buffer.write(struct.pack("!hiq", 3, 8, image_id))
-        buffer.write(struct.pack("!i", len(kind_bytes)) + kind_bytes)
-        buffer.write(struct.pack("!ihh", 4 + 4 * DIM, DIM, 0) + vector.astype(">f4").tobytes())
-    buffer.write(struct.pack("!h", -1))
-    buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)", buffer)
-
-
 def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
     images = len(captions)
     with conn.cursor() as cur:
@@ -113,7 +98,7 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
             ids = range(start, min(images, start + chunk))
             rows = [(i + 1, "caption", captions[i]) for i in ids]
             rows += [(i + 1, "hypothesis", hypotheses[i, j]) for i in ids for j in range(3)]
-            copy_binary(cur, "catalog_imagetext", "bank_image_id, kind, embedding", len(rows), rows)
+            copy_binary(cur, "catalog_imagetext", ["bank_image_id", "kind", "embedding"], rows)
         load_seconds = time.perf_counter() - started
         cur.execute("CREATE INDEX ON catalog_imagetext (bank_image_id, kind)")
         cur.execute("SET maintenance_work_mem = '3GB'")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M, BankImage, BrandKit, ImageText, Product
+from catalog.pgcopy import copy_binary
 
 log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -199,12 +200,10 @@ def bank_texts_store(
     which embedder made the vectors (default: the configured one)."""
     texts = picture_texts(caption=caption, translation=translation, hypotheses=hypotheses)
     embedder = embedder or settings.EMBEDDER
-    with transaction.atomic():
+    rows = [(image.pk, str(kind), text, vector, embedder) for (kind, text), vector in zip(texts, vectors, strict=True)]
+    with transaction.atomic(), connection.cursor() as cursor:
         image.texts.all().delete()
-        ImageText.objects.bulk_create(
-            ImageText(bank_image=image, kind=kind, text=text, embedding=vector.astype(np.float32), embedder=embedder)
-            for (kind, text), vector in zip(texts, vectors, strict=True)
-        )
+        copy_binary(cursor, ImageText._meta.db_table, ["bank_image_id", "kind", "text", "embedding", "embedder"], rows)
         image.caption, image.caption_translation, image.hypotheses = caption, translation, hypotheses
         image.indexed_at = timezone.now()
         image.save(update_fields=["caption", "caption_translation", "hypotheses", "indexed_at"])

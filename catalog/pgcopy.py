@@ -1,0 +1,39 @@
+"""Rows into PostgreSQL by COPY … FROM STDIN (FORMAT binary): vectors go as pgvector's binary form,
+not as text. The ORM writes a 896-d vector as 896 decimal strings that the server parses back; for
+the demo bank's 14,856 texts that was about 20 s of a bulk load, COPY takes well under one."""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+
+
+def _field(value) -> bytes:
+    if value is None:
+        return struct.pack("!i", -1)
+    if isinstance(value, bool):
+        return struct.pack("!ib", 1, value)
+    if isinstance(value, int):
+        return struct.pack("!iq", 8, value)  # bigint
+    if isinstance(value, str):
+        data = value.encode()
+        return struct.pack("!i", len(data)) + data  # text, varchar
+    vector = np.asarray(value, dtype=">f4").ravel()  # pgvector: dimensions, unused, big-endian floats
+    return struct.pack("!ihh", 4 + 4 * len(vector), len(vector), 0) + vector.tobytes()
+
+
+def copy_binary(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY the rows into `table`; each value is None, a bool, an int (bigint), a str (text or
+    varchar) or a 1-d array of floats (vector), in the order of `columns`."""
+    buffer = io.BytesIO()
+    buffer.write(_HEADER)
+    for row in rows:
+        buffer.write(struct.pack("!h", len(row)) + b"".join(_field(value) for value in row))
+    buffer.write(struct.pack("!h", -1))
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)", buffer)

@@ -24,8 +24,34 @@ from pathlib import Path
 from urllib.parse import quote
 
 DATABASE_NAME = "adgenesis"
-# The bank's HNSW indexes must stay in memory for fast search; initdb's 128MB is too small.
-SERVER_SETTINGS = {"shared_buffers": "1GB", "maintenance_work_mem": "1GB", "effective_cache_size": "4GB"}
+GIB = 2**30
+
+
+def server_settings(memory: int | None = None) -> dict[str, str]:
+    """The bank's HNSW indexes must stay in PostgreSQL's own cache for fast search: at 100,000 pictures
+    they take 1.5 GB, and with shared_buffers at 1 GB each stage-1 scan copied about 5,000 pages in
+    from the OS cache (bench/bench_retrieval.py). So a quarter of the memory, 1 to 8 GB (initdb's
+    128 MB is far too small); PostgreSQL takes the pages as it uses them."""
+    memory = memory or memory_bytes()
+    shared = min(8 * GIB, max(GIB, memory // 4))
+    return {
+        "shared_buffers": f"{shared // 2**20}MB",
+        "maintenance_work_mem": "1GB",
+        "effective_cache_size": f"{max(4 * GIB, memory // 2) // 2**20}MB",
+    }
+
+
+def memory_bytes() -> int:
+    """This machine's memory, or the container's limit when it has a lower one (cgroup v2 or v1)."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            memory = min(memory, int(Path(limit).read_text().strip()))
+        except (OSError, ValueError):  # no such file, or "max"
+            continue
+    return memory
+
+
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 _MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 107 bytes on Linux
 
@@ -113,7 +139,8 @@ class EmbeddedPostgres:
         return self.url
 
     def _tune(self) -> None:
-        """Apply SERVER_SETTINGS; restart once when one of them needs it (first start only)."""
+        """Apply `server_settings()`; restart once when one of them needs it (first start, or the
+        memory changed)."""
         import psycopg2
         from pgserver._commands import pg_ctl
 
@@ -121,7 +148,7 @@ class EmbeddedPostgres:
         conn.autocommit = True
         try:
             with conn.cursor() as cur:
-                for name, value in SERVER_SETTINGS.items():
+                for name, value in server_settings().items():
                     cur.execute(f"ALTER SYSTEM SET {name} = %s", [value])
                 cur.execute("SELECT pg_reload_conf()")
                 time.sleep(0.1)

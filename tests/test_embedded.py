@@ -41,12 +41,21 @@ def test_postgres_with_pgvector_starts_and_stops(tmp_path):
             cursor.execute("INSERT INTO t VALUES ('[1,0,0]'), ('[0,1,0]')")
             cursor.execute("SELECT v FROM t ORDER BY v <=> '[0.9,0.1,0]' LIMIT 1")
             assert cursor.fetchone()[0] == "[1,0,0]"
+            cursor.execute("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'")
+            assert cursor.fetchone()[0] == int(embedded.server_settings()["shared_buffers"].removesuffix("MB")) * 2**20
         conn.close()
         assert embedded.postgres_url(tmp_path) == url  # a second process joins, it does not start another
     finally:
         server.stop()
     assert not (pgdata / "postmaster.pid").exists()
     assert not _processes_using(pgdata)
+
+
+def test_postgres_takes_a_quarter_of_the_memory_for_its_cache_from_1_to_8_gb():
+    """The bank's HNSW indexes are 1.5 GB at 100,000 pictures: they must fit in shared_buffers."""
+    shared = {gib: embedded.server_settings(gib * embedded.GIB)["shared_buffers"] for gib in (2, 4, 24, 64)}
+    assert shared == {2: "1024MB", 4: "1024MB", 24: "6144MB", 64: "8192MB"}
+    assert 0 < embedded.memory_bytes() <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 @pytest.mark.slow

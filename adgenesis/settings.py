@@ -234,6 +234,12 @@ BANK_STAGE1_IMAGES = env.int("ADGENESIS_BANK_STAGE1_IMAGES", default=300)
 # Nearest hypotheses fetched by stage 1 (0 = 3 per picture, the seed's 900). 150 finds the same
 # pictures as 200 on the demo bank's queries and searches 100 000 pictures in 7.5 ms instead of 10.
 BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=150)
+# How many entries stage 1's HNSW scan keeps (hnsw.ef_search; 0 = twice the hypotheses fetched). On
+# the demo bank, whose hypotheses are many near-copies, a scan as wide as the 150 fetched lost small
+# clusters: "escape room" lost its puzzle piece (still at 250), and over 711 development queries the
+# app's top 10 matched exact search's 0.995 (300: 0.999). At 100,000 pictures 150 saves about 7 ms
+# (bench/bench_retrieval.py): for an operator who needs the time more than those pictures.
+BANK_EF_SEARCH = env.int("ADGENESIS_BANK_EF_SEARCH", default=0)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 # Below this two-stage score the best bank picture does not fit the offer and the banner goes without
 # one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from

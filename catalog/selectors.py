@@ -76,10 +76,9 @@ _STAGE2 = f"""
 
 
 def ef_search(candidates: int) -> int:
-    """HNSW returns at most ef_search rows per scan, so it makes room for every candidate, twice over:
-    at ef_search = candidates the nearest 10 hypotheses of a query came back 6 of 10 at worst
-    (catalog.models.HNSW_EF_CONSTRUCTION has the figures)."""
-    return min(1000, max(40, 2 * candidates))
+    """HNSW returns at most ef_search rows per scan: twice the candidates, or the operator's
+    ADGENESIS_BANK_EF_SEARCH (adgenesis/settings.py has the measured trade-off)."""
+    return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or 2 * candidates))
 
 
 def bank_rank(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.models import BankImage
-from catalog.selectors import _STAGE1, _vector, bank_rank, bank_sample
+from catalog.selectors import _STAGE1, _vector, bank_rank, bank_sample, ef_search
 from catalog.services import demo_bank_load
 from mlcore.embed import embedder
 
@@ -142,7 +142,7 @@ SCRIPT_QUERIES = [  # typed as a script's `product` to /api/v1/bank/search, acce
 
 
 SERVICE_QUERIES = [  # services the demo bank's hypotheses did not name (they missed), through the HNSW index:
-    # "escape room" also needs catalog.models.HNSW_EF_CONSTRUCTION and catalog.selectors.ef_search
+    # "escape room" also needs catalog.models.HNSW_EF_CONSTRUCTION and settings.BANK_EF_SEARCH
     ("ломбард", {"gem stone", "crown", "money bag", "coin", "ring"}),
     ("квест-комната", {"old key", "puzzle piece", "key"}),
     ("escape room", {"old key", "puzzle piece", "key"}),
@@ -178,3 +178,11 @@ def test_designers_preview_searches_as_the_pipeline(db, demo_bank, settings, des
     page = client.get("/bank/search/", {"product_text": "кофе с собой", "seed": 1})
     assert page.status_code == 200
     assert "hot beverage" in page.content.decode()
+
+
+def test_the_hnsw_scan_is_twice_the_candidates_unless_the_operator_narrows_it(settings):
+    assert ef_search(150) == 300
+    settings.BANK_EF_SEARCH = 150
+    assert ef_search(150) == 150
+    settings.BANK_EF_SEARCH = 100  # never narrower than the candidates: HNSW returns at most ef_search rows
+    assert ef_search(150) == 150

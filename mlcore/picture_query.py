@@ -124,7 +124,7 @@ def subject_items(text: str) -> list[str]:
     found: list[str] = list(glosses)
     for token in _TOKEN.findall(text):
         word = token.lower().replace("’", "'").removesuffix("'s")
-        if _subject_word(word, lang) and word not in (w.lower() for w in found):
+        if _subject_word(word, lang) and word not in {w.lower() for item in found for w in item.split()}:
             found.append(token.replace("-", " ") if lang == "ru" else token)
     return found[:MAX_SUBJECT_WORDS]
 
@@ -185,7 +185,10 @@ def _subject_word(word: str, lang: str) -> bool:
     if len(word) < 2 or not word[0].isalpha() or is_function_word(word, lang):
         return False
     if lang == "ru":
-        parse = ru_parse(word)
+        parses = ru_parses(word)
+        # Among readings pymorphy3 finds equally likely, a noun: «суши» is «сушить» as often as sushi,
+        # and the sushi bar's offer lost its subject («стали» stays «стать», far likelier than steel).
+        parse = next((p for p in parses if p.score >= parses[0].score and p.tag.POS == "NOUN"), parses[0])
         if parse.tag.POS not in _RU_CONTENT_POS or _numeral(parse):
             return False
         if parse.normal_form not in PROMO_LEMMAS_RU:

@@ -1,6 +1,6 @@
 """Rows into PostgreSQL by COPY … FROM STDIN (FORMAT binary): vectors go as pgvector's binary form,
-not as text. The ORM writes a 896-d vector as 896 decimal strings that the server parses back; for
-the demo bank's 14,856 texts that was about 20 s of a bulk load, COPY takes well under one."""
+not as text. The ORM writes each vector as decimal strings that the server parses back: loading the
+demo bank's 14,856 texts at 384 dimensions spent 7 s formatting them and 4.4 s in the INSERTs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 
 
 def _field(value) -> bytes:
-    if value is None:
-        return struct.pack("!i", -1)
-    if isinstance(value, bool):
-        return struct.pack("!ib", 1, value)
     if isinstance(value, int):
         return struct.pack("!iq", 8, value)  # bigint
     if isinstance(value, str):
@@ -28,8 +24,8 @@ def _field(value) -> bytes:
 
 
 def copy_binary(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY the rows into `table`; each value is None, a bool, an int (bigint), a str (text or
-    varchar) or a 1-d array of floats (vector), in the order of `columns`."""
+    """COPY the rows into `table`; each value is an int (bigint), a str (text or varchar) or a 1-d
+    array of floats (vector), in the order of `columns`."""
     buffer = io.BytesIO()
     buffer.write(_HEADER)
     for row in rows:

@@ -240,6 +240,12 @@ BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=150
 # app's top 10 matched exact search's 0.995 (300: 0.999). At 100,000 pictures 150 saves about 7 ms
 # (bench/bench_retrieval.py): for an operator who needs the time more than those pictures.
 BANK_EF_SEARCH = env.int("ADGENESIS_BANK_EF_SEARCH", default=0)
+# A bank of fewer texts than this (captions and hypotheses; the demo bank has 14,856) is searched
+# exactly, not through HNSW: the same pictures on every install, as HNSW graphs differ from build to
+# build (a parallel build lost "escape room"'s puzzle piece in 16 of 40 builds, a serial one about 1 in
+# 15). Exact stage 1 reads every hypothesis, about 1.3 µs each: 20 ms on the demo bank, where HNSW at
+# ef_search 300 takes 8-11 ms. 0 always uses HNSW.
+BANK_EXACT_BELOW = env.int("ADGENESIS_BANK_EXACT_BELOW", default=20_000)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)
 # Below this two-stage score the best bank picture does not fit the offer and the banner goes without
 # one. Empty: the value measured for the configured embedder (mlcore.embed.MIN_SIMILARITY, from

@@ -34,9 +34,9 @@ import psycopg2  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: E402
+from catalog.models import EMBEDDING_STORAGE_SQL, HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: E402
 from catalog.pgcopy import copy_binary  # noqa: E402
-from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, ef_search  # noqa: E402
+from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, bank_rows, ef_search  # noqa: E402
 from mlcore.embed import embedder  # noqa: E402
 
 MODEL = embedder(settings.EMBEDDER)
@@ -92,6 +92,7 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
             f"CREATE TABLE catalog_imagetext (id bigserial PRIMARY KEY, bank_image_id bigint, kind text, "
             f"embedding vector({DIM}))"
         )
+        cur.execute(EMBEDDING_STORAGE_SQL)  # as the app stores them (catalog.models)
         started = time.perf_counter()
         chunk = 20000
         for start in range(0, images, chunk):
@@ -125,27 +126,39 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
 
 
 def sql_search(
-    cur, product: np.ndarray, description: np.ndarray, exact: bool, candidates: int = 900, ef: int | None = None
+    cur, product: np.ndarray, description: np.ndarray, exact: bool = False, candidates: int = 900, ef: int | None = None
 ) -> list[int]:
-    images = 300
+    """The app's stage-2 SQL as one variant: exact, or HNSW at `ef` (default ef_search(candidates))."""
     cur.execute("BEGIN")
     cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef or ef_search(candidates))])
     if exact:
         cur.execute("SELECT set_config('enable_indexscan', 'off', true)")
-    cur.execute(
-        _STAGE2,
-        {
-            "product": _vector(product),
-            "description": _vector(description),
-            "candidates": candidates,
-            "images": images,
-            "k": 10,
-            "description_weight": DESCRIPTION_WEIGHT,
-        },
-    )
+    cur.execute(_STAGE2, params_for(product, description, candidates))
     found = [row[0] for row in cur.fetchall()]
     cur.execute("COMMIT")
     return found
+
+
+def app_search(cur, product: np.ndarray, description: np.ndarray) -> list[int]:
+    """As catalog.selectors.bank_rank searches: its settings, its choice of exact or HNSW."""
+    candidates = settings.BANK_STAGE1_HYPOTHESES
+    cur.execute("BEGIN")
+    found = [
+        row[0] for row in bank_rows(cur, _STAGE2, params_for(product, description, candidates), candidates=candidates)
+    ]
+    cur.execute("COMMIT")
+    return found
+
+
+def params_for(product: np.ndarray, description: np.ndarray, candidates: int) -> dict:
+    return {
+        "product": _vector(product),
+        "description": _vector(description),
+        "candidates": candidates,
+        "images": 300,
+        "k": 10,
+        "description_weight": DESCRIPTION_WEIGHT,
+    }
 
 
 def numpy_search(captions, hyp_flat, product, description) -> list[int]:
@@ -218,7 +231,7 @@ def main() -> None:
             started = time.perf_counter()
             MODEL.encode([TEXTS[index % len(TEXTS)]], query=True)
             embedded = time.perf_counter()
-            sql_search(cur, product, description, exact=False, candidates=settings.BANK_STAGE1_HYPOTHESES)
+            app_search(cur, product, description)
             timings["embed"].append(embedded - started)
             timings["end-to-end"].append(time.perf_counter() - started)
         for product, description in [] if args.app_only else queries:

@@ -8,7 +8,8 @@ bench/bench_bank_languages.py); stage 2 reranks those by how close their caption
 translation: the closer of the two) is to the marketer's picture description (an inner product: the
 captions are unit vectors, and the description vector may be a weighted mix of two, see
 catalog.search.bank_search). The picture is drawn
-from the top 10 with weights, seeded.
+from the top 10 with weights, seeded. A small bank (settings.BANK_EXACT_BELOW) skips the HNSW index:
+stage 1 reads every hypothesis, and every install finds the same pictures.
 """
 
 from __future__ import annotations
@@ -81,6 +82,37 @@ def ef_search(candidates: int) -> int:
     return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or 2 * candidates))
 
 
+def bank_texts_estimate(cursor) -> int:
+    """About how many texts the bank holds, from PostgreSQL's statistics, without a scan: the count the
+    last VACUUM, ANALYZE or index build recorded, or the live rows counted since if there are more (a
+    statistics reset after a crash does not lose the first, a large import is in the second)."""
+    cursor.execute(
+        "SELECT greatest(reltuples, pg_stat_get_live_tuples(oid)) FROM pg_class"
+        " WHERE oid = 'catalog_imagetext'::regclass"
+    )
+    return int(cursor.fetchone()[0])
+
+
+def bank_rows(cursor, sql: str, params: dict, *, candidates: int) -> list[tuple]:
+    """Run a stage-1 or stage-2 query in the caller's transaction: exactly on a bank smaller than
+    settings.BANK_EXACT_BELOW texts, through the HNSW index at ef_search(candidates) on a larger one."""
+    exact = bank_texts_estimate(cursor) < settings.BANK_EXACT_BELOW
+    if exact:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    else:
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(candidates))])
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
+    if not rows and not exact and BankImage.objects.searchable().filter(texts__embedding__isnull=False).exists():
+        # pgvector 0.6's HNSW scan hands back its ef_search nearest entries before visibility is
+        # checked: after a bulk delete (re-indexing, a rolled-back import) they can all be dead
+        # rows until VACUUM. Then an exact scan finds what the index missed.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return rows
+
+
 def bank_rank(
     *,
     product: np.ndarray,
@@ -100,27 +132,18 @@ def bank_rank(
         sql = _STAGE2
         params.update(description=_vector(description), description_weight=description_weight)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(candidates))])
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        if not rows and BankImage.objects.searchable().filter(texts__embedding__isnull=False).exists():
-            # pgvector 0.6's HNSW scan hands back its ef_search nearest entries before visibility is
-            # checked: after a bulk delete (re-indexing, a rolled-back import) they can all be dead
-            # rows until VACUUM. Then an exact scan finds what the index missed.
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if description is None:
-            return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in rows]
-        return [
-            BankHit(
-                row[0],
-                (1 - description_weight) * row[1] + description_weight * row[2],
-                float(row[1]),
-                float(row[2]),
-            )
-            for row in rows
-        ]
+        rows = bank_rows(cursor, sql, params, candidates=candidates)
+    if description is None:
+        return [BankHit(row[0], float(row[1]), float(row[1]), None) for row in rows]
+    return [
+        BankHit(
+            row[0],
+            (1 - description_weight) * row[1] + description_weight * row[2],
+            float(row[1]),
+            float(row[2]),
+        )
+        for row in rows
+    ]
 
 
 def bank_sample(hits: list[BankHit], *, seed: int, top: int | None = None) -> BankHit | None:

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from catalog.models import HNSW_EF_CONSTRUCTION, HNSW_M, BankImage, BrandKit, ImageText, Product
+from catalog.models import EMBEDDING_STORAGE_SQL, HNSW_EF_CONSTRUCTION, HNSW_M, BankImage, BrandKit, ImageText, Product
 from catalog.pgcopy import copy_binary
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ def embedding_column_fit(dimensions: int) -> bool:
             cursor.execute(
                 f"ALTER TABLE catalog_imagetext ALTER COLUMN embedding TYPE vector({int(dimensions)}) USING NULL"
             )
+            cursor.execute(EMBEDDING_STORAGE_SQL)
             # Rows written earlier in this transaction leave deferred foreign-key checks pending, and
             # PostgreSQL builds no index while any are.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

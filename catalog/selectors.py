@@ -82,25 +82,27 @@ def ef_search(candidates: int) -> int:
     return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or 2 * candidates))
 
 
+_TEXTS_ESTIMATE = (
+    "(SELECT greatest(reltuples, pg_stat_get_live_tuples(oid)) FROM pg_class WHERE oid = 'catalog_imagetext'::regclass)"
+)
+
+
 def bank_texts_estimate(cursor) -> int:
     """About how many texts the bank holds, from PostgreSQL's statistics, without a scan: the count the
     last VACUUM, ANALYZE or index build recorded, or the live rows counted since if there are more (a
     statistics reset after a crash does not lose the first, a large import is in the second)."""
-    cursor.execute(
-        "SELECT greatest(reltuples, pg_stat_get_live_tuples(oid)) FROM pg_class"
-        " WHERE oid = 'catalog_imagetext'::regclass"
-    )
+    cursor.execute(f"SELECT {_TEXTS_ESTIMATE}")
     return int(cursor.fetchone()[0])
 
 
 def bank_rows(cursor, sql: str, params: dict, *, candidates: int) -> list[tuple]:
     """Run a stage-1 or stage-2 query in the caller's transaction: exactly on a bank smaller than
     settings.BANK_EXACT_BELOW texts, through the HNSW index at ef_search(candidates) on a larger one."""
-    exact = bank_texts_estimate(cursor) < settings.BANK_EXACT_BELOW
+    # one round trip for both: the scan width, and the bank's size
+    cursor.execute(f"SELECT set_config('hnsw.ef_search', %s, true), {_TEXTS_ESTIMATE}", [str(ef_search(candidates))])
+    exact = int(cursor.fetchone()[1]) < settings.BANK_EXACT_BELOW
     if exact:
         cursor.execute("SET LOCAL enable_indexscan = off")
-    else:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search(candidates))])
     cursor.execute(sql, params)
     rows = cursor.fetchall()
     if not rows and not exact and BankImage.objects.searchable().filter(texts__embedding__isnull=False).exists():

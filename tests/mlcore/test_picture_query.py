@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlcore.picture_query import offer_subject, picture_query
+from mlcore.picture_query import offer_subject, picture_query, ru_compound
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,32 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
 )
 def test_abbreviations_and_idioms_are_said_in_plain_words(offer, subject):
     assert offer_subject(offer) == subject
+
+
+@pytest.mark.parametrize(
+    "word, said",
+    [
+        ("Ветаптека", "ветеринарная аптека"),  # else a herb: «аптека» alone
+        ("медцентр", "медицинский центр"),  # else a honey pot: «мёд»
+        ("зоотовары", "товары для животных"),  # else a sauropod: «зоо»
+        ("стройрынок", "строительный рынок"),  # inanimate: not «строительного»
+        ("электросамокатов", "электрических самокатов"),  # agreeing in number and case
+        ("хозтовары", ""),  # in pymorphy3's dictionary: left whole
+        ("госуслуги", ""),
+        ("зоопарк", ""),
+        ("спортсмен", ""),
+        ("гостиной", ""),
+    ],
+)
+def test_a_compound_cut_from_an_adjective_is_said_in_full(word, said):
+    assert ru_compound(word) == said
+
+
+def test_a_compound_counts_as_one_subject_item():
+    assert offer_subject("Ветаптека у дома: корма и лекарства") == "ветеринарная аптека дома корма лекарства"
+    assert offer_subject("Круглосуточная ветклиника для кошек и собак") == (
+        "Круглосуточная ветеринарная клиника кошек собак"
+    )
 
 
 def test_the_head_of_the_subject_weighs_on_its_own():

@@ -242,8 +242,8 @@ BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=150
 BANK_EF_SEARCH = env.int("ADGENESIS_BANK_EF_SEARCH", default=0)
 # A bank of fewer texts than this (captions and hypotheses; the demo bank has 14,856) is searched
 # exactly, not through HNSW: the same pictures on every install, as HNSW graphs differ from build to
-# build (a parallel build lost "escape room"'s puzzle piece in 16 of 40 builds, a serial one about 1 in
-# 15). Exact stage 1 reads every hypothesis, about 1.3 µs each: 20 ms on the demo bank, where HNSW at
+# build (a parallel build lost "escape room"'s puzzle piece in 16 of 40 builds; the test suite's about 1
+# in 15). Exact stage 1 reads every hypothesis, about 1.3 µs each: 20 ms on the demo bank, where HNSW at
 # ef_search 300 takes 8-11 ms. 0 always uses HNSW.
 BANK_EXACT_BELOW = env.int("ADGENESIS_BANK_EXACT_BELOW", default=20_000)
 BANK_SAMPLE_FROM = env.int("ADGENESIS_BANK_SAMPLE_FROM", default=10)

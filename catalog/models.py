@@ -211,13 +211,15 @@ class BankImage(models.Model):
 # demo bank (12,380 hypotheses, 284 marketer queries) the nearest 10 of "escape room" came back 6 of
 # 10, and stage 1's 150 nearest 0.967 on average. Built at 200 (3.7 s → 9.4 s) and scanned at twice
 # the candidates (settings.BANK_EF_SEARCH), 0.998, and the nearest 10 1.000 on average, 9 of 10 at worst.
+# Graphs differ from build to build: m 24 and 32 (builds 1.5x and 2.5x longer) still lost "escape room"'s
+# puzzle piece in 2 of 5 parallel builds each, as m 16 did, so a small bank is searched exactly instead.
 HNSW_M = 16
+HNSW_EF_CONSTRUCTION = {"caption": 64, "hypothesis": 200}
 # pgvector stores a vector over 2 KB (the default 896-d: 3.6 KB) out of line, in TOAST, where reading
 # each one costs an index lookup. STORAGE MAIN keeps them in the table's own pages: an exact stage 1 over
 # the demo bank took 60 ms with TOAST and 20 ms inline. ALTER COLUMN ... TYPE resets it, so
 # catalog.services.embedding_column_fit sets it again (migration 0011 moved the vectors stored before).
 EMBEDDING_STORAGE_SQL = "ALTER TABLE catalog_imagetext ALTER COLUMN embedding SET STORAGE MAIN"
-HNSW_EF_CONSTRUCTION = {"caption": 64, "hypothesis": 200}
 
 
 class ImageText(models.Model):

@@ -103,7 +103,7 @@ def load(conn, captions: np.ndarray, hypotheses: np.ndarray) -> dict:
         load_seconds = time.perf_counter() - started
         cur.execute("CREATE INDEX ON catalog_imagetext (bank_image_id, kind)")
         cur.execute("SET maintenance_work_mem = '3GB'")
-        cur.execute("SET max_parallel_maintenance_workers = 1")
+        cur.execute("SET max_parallel_maintenance_workers = 0")  # as the app builds them (catalog.models)
         started = time.perf_counter()
         for kind, ef_construction in HNSW_EF_CONSTRUCTION.items():  # as the app builds them
             cur.execute(

@@ -18,7 +18,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from catalog.models import EMBEDDING_STORAGE_SQL, HNSW_EF_CONSTRUCTION, HNSW_M, BankImage, BrandKit, ImageText, Product
+from catalog.models import (
+    EMBEDDING_STORAGE_SQL,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    HNSW_SERIAL_BUILD_SQL,
+    BankImage,
+    BrandKit,
+    ImageText,
+    Product,
+)
 from catalog.pgcopy import copy_binary
 
 log = logging.getLogger(__name__)
@@ -180,6 +189,7 @@ def embedding_column_fit(dimensions: int) -> bool:
             # Rows written earlier in this transaction leave deferred foreign-key checks pending, and
             # PostgreSQL builds no index while any are.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(HNSW_SERIAL_BUILD_SQL)
             for kind, ef_construction in HNSW_EF_CONSTRUCTION.items():
                 cursor.execute(
                     f"CREATE INDEX imagetext_{kind}_hnsw ON catalog_imagetext USING hnsw (embedding vector_cosine_ops) "
@@ -355,6 +365,7 @@ def _vector_indexes_built_after(bulk: bool):
     finally:
         with connection.schema_editor() as editor:
             editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no index is built while FK checks are pending
+            editor.execute(HNSW_SERIAL_BUILD_SQL)
             for index in indexes:
                 editor.add_index(ImageText, index)
             # Statistics of the new rows: without them the planner skips the partial HNSW indexes

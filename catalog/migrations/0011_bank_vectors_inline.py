@@ -23,6 +23,7 @@ def vectors_inline(apps, schema_editor):
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("UPDATE catalog_imagetext SET embedding = embedding::real[]::vector WHERE embedding IS NOT NULL")
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # PostgreSQL builds no index while FK checks are pending
+        cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")  # see catalog.models.HNSW_SERIAL_BUILD_SQL
         for _, definition in indexes:
             cursor.execute(definition)
         cursor.execute("ANALYZE catalog_imagetext")

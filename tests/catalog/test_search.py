@@ -255,3 +255,6 @@ def test_bank_vectors_stay_in_the_table_when_the_embedder_changes_their_width(db
     assert storage() == ("m", 896)
     assert embedding_column_fit(384)
     assert storage() == ("m", 384)  # ALTER COLUMN ... TYPE had reset it to pgvector's out-of-line default
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_maintenance_workers")  # the graphs were built by one process
+        assert cursor.fetchone()[0] == "0"

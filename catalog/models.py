@@ -217,7 +217,7 @@ HNSW_M = 16
 HNSW_EF_CONSTRUCTION = {"caption": 64, "hypothesis": 200}
 # ... and the graphs are built by one process: pgvector 0.6's parallel build lost that puzzle piece in 18
 # of 45 builds of the demo bank, a build without workers in none of 14 (at ef_search 300; the demo bank's
-# build 4.5 s → 8.5 s). Run in the transaction that builds them.
+# build 4.5 s → 8.5 s; 100,000 pictures' 26 min, bench/bench_retrieval.py). Run in the transaction that builds them.
 HNSW_SERIAL_BUILD_SQL = "SET LOCAL max_parallel_maintenance_workers = 0"
 # pgvector stores a vector over 2 KB (the default 896-d: 3.6 KB) out of line, in TOAST, where reading
 # each one costs an index lookup. STORAGE MAIN keeps them in the table's own pages: an exact stage 1 over

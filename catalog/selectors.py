@@ -82,17 +82,12 @@ def ef_search(candidates: int) -> int:
     return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or 2 * candidates))
 
 
+# About how many texts the bank holds, from PostgreSQL's statistics, without a scan: the count the last
+# VACUUM, ANALYZE or index build recorded, or the live rows counted since if there are more (a
+# statistics reset after a crash does not lose the first, a large import is in the second).
 _TEXTS_ESTIMATE = (
     "(SELECT greatest(reltuples, pg_stat_get_live_tuples(oid)) FROM pg_class WHERE oid = 'catalog_imagetext'::regclass)"
 )
-
-
-def bank_texts_estimate(cursor) -> int:
-    """About how many texts the bank holds, from PostgreSQL's statistics, without a scan: the count the
-    last VACUUM, ANALYZE or index build recorded, or the live rows counted since if there are more (a
-    statistics reset after a crash does not lose the first, a large import is in the second)."""
-    cursor.execute(f"SELECT {_TEXTS_ESTIMATE}")
-    return int(cursor.fetchone()[0])
 
 
 def bank_rows(cursor, sql: str, params: dict, *, candidates: int) -> list[tuple]:

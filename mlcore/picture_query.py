@@ -164,14 +164,15 @@ _NOT_COMMON_NOUN = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Abbr"})
 def ru_compound(word: str) -> str:
     """«ветаптека» → «ветеринарная аптека», «зоотовары» → «товары для животных»; other words: ""."""
     word = word.lower()
-    if morph().word_is_known(word) or any(p.tag.POS == "ADJF" for p in ru_parses(word)):
+    prefixes = [(prefix, full) for prefix, full in RU_COMPOUND_PREFIXES.items() if word.startswith(prefix)]
+    if not prefixes or morph().word_is_known(word) or any(p.tag.POS == "ADJF" for p in ru_parses(word)):
         return ""
-    for prefix, full in RU_COMPOUND_PREFIXES.items():
+    wholes = {(p.tag.number, p.tag.case) for p in ru_parses(word) if p.tag.POS == "NOUN"}
+    lemmas = {p.normal_form for p in ru_parses(word) if p.tag.POS == "NOUN"}
+    for prefix, full in prefixes:
         rest = word[len(prefix) :]
-        if not word.startswith(prefix) or len(rest) < 4 or not rest.isalpha():
+        if len(rest) < 4 or not rest.isalpha():
             continue
-        wholes = {(p.tag.number, p.tag.case) for p in ru_parses(word) if p.tag.POS == "NOUN"}
-        lemmas = {p.normal_form for p in ru_parses(word) if p.tag.POS == "NOUN"}
         # a part of four letters only in its likeliest reading: short words have many rare ones
         readings = ru_parses(rest)[: 1 if len(rest) == 4 else None]
         nouns = [

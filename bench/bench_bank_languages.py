@@ -90,6 +90,7 @@ QUERY_SETS = {
     "new 7": ROOT / "catalog/eval/marketer_queries_7.json",
     "new 8": ROOT / "catalog/eval/marketer_queries_8.json",
     "new 9": ROOT / "catalog/eval/marketer_queries_9.json",
+    "new 10": ROOT / "catalog/eval/marketer_queries_10.json",
     "products": ROOT / "catalog/eval/product_queries.json",
     "products 2": ROOT / "catalog/eval/product_queries_2.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",

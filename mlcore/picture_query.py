@@ -275,8 +275,11 @@ def _head(items: list[str]) -> str:
         return ""
     for item in items:
         lang = language(item)
-        word = item.lower() if lang == "en" else _lemma(item.split()[0], lang)
-        if word not in (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU):
+        if lang == "en":
+            words = {item.lower()}
+        else:  # a hyphenated word is one item with a space: «Мастер-класс» → "Мастер класс"
+            words = {_lemma(item.split()[0], lang), _lemma(item.replace(" ", "-"), lang)}
+        if not words & (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU):
             return item
     return items[0]
 

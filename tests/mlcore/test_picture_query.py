@@ -95,6 +95,7 @@ def test_the_head_of_the_subject_weighs_on_its_own():
         ("Car rental at the airport", "Car"),
         ("Ремонт часов любой сложности", "часов"),  # a watch, though «часов» is most often hours
         ("Курсы и уроки", "Курсы"),  # nothing else to take
+        ("Мастер-класс по каллиграфии для взрослых", "каллиграфии"),  # a hyphenated kind of service
     ],
 )
 def test_the_head_is_not_a_kind_of_service(offer, head):

@@ -10,6 +10,7 @@ an LLM is configured, else the subject (else the offer, else the product). Engli
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -210,18 +211,63 @@ def _lemma(token: str, lang: str) -> str:
     return word
 
 
+@lru_cache(maxsize=20000)
+def _typed_forms(token: str, lang: str) -> tuple[str, ...]:
+    """What a typed word may meet a glossary key by: its lemma by each of pymorphy3's readings
+    («рюмочной» is likeliest an adjective, «рюмочная» a noun) and, for a word not in pymorphy3's
+    dictionary, the word itself and its Snowball stem: pymorphy3 guesses such a word's forms apart
+    («бранчи» → «бранча», «ретрите» → «ретереть»), and loanwords like these are what the glossary is for."""
+    word = token.lower().replace("’", "'").replace("ё", "е")
+    head, hyphen, last = word.rpartition("-")
+    if lang != "ru" or not re.fullmatch(r"[а-я]+", last):
+        return (word,)
+    forms = [parse.normal_form.replace("ё", "е") for parse in ru_parses(last)]
+    if not morph().word_is_known(last):
+        forms += [last, *_stem(last)]
+    return tuple(head + hyphen + form for form in dict.fromkeys(forms))
+
+
+def _key_forms(token: str, lang: str) -> tuple[str, ...]:
+    """What a glossary key's word is met by: its lemma (the word itself when pymorphy3 only guesses:
+    «поке» guessed as a form of «пока» glossed every «пока не закончились» as a poke bowl), and its
+    stem, which only an unknown typed word offers."""
+    word = token.lower().replace("’", "'").replace("ё", "е")
+    head, hyphen, last = word.rpartition("-")
+    if lang != "ru" or not re.fullmatch(r"[а-я]+", last):
+        return (word,)
+    lemma = ru_parse(last).normal_form.replace("ё", "е") if morph().word_is_known(last) else last
+    return tuple(head + hyphen + form for form in (lemma, *_stem(last)))
+
+
+def _stem(word: str) -> tuple[str, ...]:
+    """The Snowball stem, marked, when it is long enough to say which word it is (none for «поке»)."""
+    import snowballstemmer
+
+    stem = snowballstemmer.stemmer("russian").stemWord(word)
+    return ("~" + stem,) if len(stem) >= 4 else ()
+
+
 @lru_cache(maxsize=2)
 def _glossary(lang: str) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str], int]:
-    """(ALL-CAPS keys as typed, other keys as lemmas, the longest key in words)."""
+    """(ALL-CAPS keys as typed, other keys by each form of their words, the longest key in words)."""
     entries = json.loads(GLOSSARY.read_text(encoding="utf-8")).get(lang, {})
     exact, lemmas = {}, {}
     for key, gloss in entries.items():
         tokens = _TOKEN.findall(key)
         if key.isupper():
             exact[tuple(tokens)] = gloss
-        else:
-            lemmas[tuple(_lemma(token, lang) for token in tokens)] = gloss
+            continue
+        for forms in itertools.product(*(_key_forms(token, lang) for token in tokens)):
+            lemmas.setdefault(forms, gloss)
     return exact, lemmas, max((len(k) for k in (*exact, *lemmas)), default=0)
+
+
+def _lemma_key(words: tuple[str, ...], lang: str, lemmas: dict[tuple[str, ...], str]) -> tuple[str, ...] | None:
+    """The glossary key these typed words are a form of."""
+    for forms in itertools.product(*(_typed_forms(word, lang) for word in words)):
+        if forms in lemmas:
+            return forms
+    return None
 
 
 def _glossed(text: str, lang: str) -> tuple[list[str], str]:
@@ -236,7 +282,8 @@ def _glossed(text: str, lang: str) -> tuple[list[str], str]:
             typed = tuple(m.group() for m in window)
             gloss = exact.get(typed)
             if gloss is None:
-                gloss = lemmas.get(tuple(_lemma(t, lang) for t in typed))
+                key = _lemma_key(typed, lang, lemmas)
+                gloss = None if key is None else lemmas[key]
             if gloss is not None:
                 if gloss and gloss not in glosses:
                     glosses.append(gloss)

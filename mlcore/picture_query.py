@@ -57,7 +57,9 @@ PROMO_LEMMAS_RU = frozenset(
     день неделя месяц год клиент покупатель заказ первый второй третий новый каждый весь наш ваш лучший только
     сегодня сейчас рубль процент раз любой специальный время успеть купить заказать получить оформить
     конец начало минута час сутки годовой ранний поздний человек новинка хит друг подруга ставка срок взнос
-    платёж платеж переплата""".split()
+    платёж платеж переплата рассрочка полцена гарантия клик предоплата предзаказ наличие безнал
+    балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
+    шаговый удобный выходной сезон вопрос вкус выезд понедельник вторник среда четверг пятница суббота воскресенье""".split()
 )
 _TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())
 # Words that say what kind of service is sold, not what it is about: never the head of a subject when
@@ -305,7 +307,7 @@ def _subject_word(word: str, lang: str) -> bool:
         # Among readings pymorphy3 finds equally likely, a noun: «суши» is «сушить» as often as sushi,
         # and the sushi bar's offer lost its subject («стали» stays «стать», far likelier than steel).
         parse = next((p for p in parses if p.score >= parses[0].score and p.tag.POS == "NOUN"), parses[0])
-        if parse.tag.POS not in _RU_CONTENT_POS or _numeral(parse):
+        if parse.tag.POS not in _RU_CONTENT_POS or _numeral(parse) or "Apro" in parse.tag:  # «эту», «свой»
             return False
         if parse.normal_form not in PROMO_LEMMAS_RU:
             return True

@@ -6,11 +6,12 @@ English query fits no picture (best score under the fit threshold) are left out.
 twice, side by side: with mlcore/data/search_glossary.json and without it, so the figure says what the
 glossary adds; the pairs that still disagree are listed, to write glossary entries from.
 
-The vocabularies (catalog/eval/vocabulary_ru_en*.json) were written by a separate author from their
-own knowledge, without the bank or the glossary; the glossary's loanwords, trade words and
-abbreviations were then written from the disagreements of both lists, so on them the figure with the
-glossary is a development figure. The held-out marketer queries (bench_bank_languages) say whether it
-carries over.
+The three vocabularies (catalog/eval/vocabulary_ru_en*.json, 1,253 pairs: everyday businesses and
+loanwords; goods, trades and technical services; farming, sport, life events, medicine, paperwork and
+seasonal goods) were written by separate authors from their own knowledge, without the bank or the
+glossary; the glossary's loanwords, trade words and abbreviations were then written from their
+disagreements, so on them the figure with the glossary is a development figure. The held-out marketer
+queries (bench_bank_languages) say whether it carries over.
 
     .venv/bin/python bench/bench_glossary.py [--list]
 """

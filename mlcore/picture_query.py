@@ -132,7 +132,7 @@ def subject_items(text: str) -> list[str]:
             if compound not in found:
                 found.append(compound)
             continue
-        if _subject_word(word, lang) and word not in {w.lower() for item in found for w in item.split()}:
+        if _subject_word(word, lang) and word not in {w.lower() for item in found for w in _TOKEN.findall(item)}:
             found.append(token.replace("-", " ") if lang == "ru" else token)
     return found[:MAX_SUBJECT_WORDS]
 

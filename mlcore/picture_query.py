@@ -132,7 +132,8 @@ def subject_items(text: str) -> list[str]:
             if compound not in found:
                 found.append(compound)
             continue
-        if _subject_word(word, lang) and word not in {w.lower() for item in found for w in _TOKEN.findall(item)}:
+        said = {_lemma(w, lang) for item in found for w in _TOKEN.findall(item)}  # «байдарках» after «байдарка»
+        if _subject_word(word, lang) and _lemma(word, lang) not in said:
             found.append(token.replace("-", " ") if lang == "ru" else token)
     return found[:MAX_SUBJECT_WORDS]
 
@@ -243,10 +244,15 @@ def _key_forms(token: str, lang: str) -> tuple[str, ...]:
 
 def _stem(word: str) -> tuple[str, ...]:
     """The Snowball stem, marked, when it is long enough to say which word it is (none for «поке»)."""
+    stem = _ru_stemmer().stemWord(word)
+    return ("~" + stem,) if len(stem) >= 4 else ()
+
+
+@lru_cache(maxsize=1)
+def _ru_stemmer():
     import snowballstemmer
 
-    stem = snowballstemmer.stemmer("russian").stemWord(word)
-    return ("~" + stem,) if len(stem) >= 4 else ()
+    return snowballstemmer.stemmer("russian")
 
 
 @lru_cache(maxsize=2)

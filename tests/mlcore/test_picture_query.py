@@ -62,6 +62,9 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
         ("Скидки, пока не закончились: пицца", "пицца"),  # «пока» is not «поке», though a guess made it so
         ("Поке с лососем", "рис с рыбой в миске лососем"),
         ("Мёд с пасеки", "пчёлы, мёд, улей"),  # a word the gloss says already is not said again
+        ("Сплавы по рекам Карелии", "сплав по реке на лодке, байдарка Карелии"),  # rafting ...
+        ("Алюминиевый сплав оптом", "Алюминиевый сплав"),  # ... not an alloy
+        ("Шампунь и кондиционер для волос", "бальзам для волос, уход за волосами Шампунь"),  # not an air conditioner
         ("Ретро автомобили напрокат", "Ретро автомобили напрокат"),  # a known word is not met by stem («ретрит»)
     ],
 )

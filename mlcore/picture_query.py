@@ -59,7 +59,8 @@ PROMO_LEMMAS_RU = frozenset(
     конец начало минута час сутки годовой ранний поздний человек новинка хит друг подруга ставка срок взнос
     платёж платеж переплата рассрочка полцена гарантия клик предоплата предзаказ наличие безнал
     балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
-    шаговый удобный выходной сезон вопрос вкус выезд понедельник вторник среда четверг пятница суббота воскресенье""".split()
+    шаговый удобный выходной сезон вопрос вкус выезд
+    понедельник вторник среда четверг пятница суббота воскресенье""".split()
 )
 _TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())
 # Words that say what kind of service is sold, not what it is about: never the head of a subject when
@@ -125,16 +126,18 @@ def subject_items(text: str) -> list[str]:
     glosses, text = _glossed(text, lang)
     text = without_facts(text) or text
     found: list[str] = list(glosses)
+    said = {_lemma(w, lang) for item in found for w in _TOKEN.findall(item)}  # «байдарках» after «байдарка»
     for token in _TOKEN.findall(text):
         word = token.lower().replace("’", "'").removesuffix("'s")
         compound = ru_compound(word) if lang == "ru" else ""
         if compound:
             if compound not in found:
                 found.append(compound)
+                said.update(_lemma(w, lang) for w in _TOKEN.findall(compound))
             continue
-        said = {_lemma(w, lang) for item in found for w in _TOKEN.findall(item)}  # «байдарках» after «байдарка»
         if _subject_word(word, lang) and _lemma(word, lang) not in said:
             found.append(token.replace("-", " ") if lang == "ru" else token)
+            said.add(_lemma(word, lang))
     return found[:MAX_SUBJECT_WORDS]
 
 
@@ -206,12 +209,23 @@ def ru_compound(word: str) -> str:
 GLOSSARY = Path(__file__).resolve().parent / "data" / "search_glossary.json"
 
 
-def _lemma(token: str, lang: str) -> str:
+def _parts(token: str, lang: str) -> tuple[str, str]:
+    """(what stays as typed, the Russian word whose forms count, '' for any other word): only the last
+    part of a hyphenated word inflects («ски-пассы» → «ски-пасс»)."""
     word = token.lower().replace("’", "'").replace("ё", "е")
-    head, hyphen, last = word.rpartition("-")  # «ски-пассы» → «ски-пасс»
+    head, hyphen, last = word.rpartition("-")
     if lang == "ru" and re.fullmatch(r"[а-я]+", last):
-        return head + hyphen + ru_parse(last).normal_form.replace("ё", "е")
-    return word
+        return head + hyphen, last
+    return word, ""
+
+
+def _normal(parse) -> str:
+    return parse.normal_form.replace("ё", "е")
+
+
+def _lemma(token: str, lang: str) -> str:
+    prefix, last = _parts(token, lang)
+    return prefix + _normal(ru_parse(last)) if last else prefix
 
 
 @lru_cache(maxsize=20000)
@@ -220,26 +234,24 @@ def _typed_forms(token: str, lang: str) -> tuple[str, ...]:
     («рюмочной» is likeliest an adjective, «рюмочная» a noun) and, for a word not in pymorphy3's
     dictionary, the word itself and its Snowball stem: pymorphy3 guesses such a word's forms apart
     («бранчи» → «бранча», «ретрите» → «ретереть»), and loanwords like these are what the glossary is for."""
-    word = token.lower().replace("’", "'").replace("ё", "е")
-    head, hyphen, last = word.rpartition("-")
-    if lang != "ru" or not re.fullmatch(r"[а-я]+", last):
-        return (word,)
-    forms = [parse.normal_form.replace("ё", "е") for parse in ru_parses(last)]
+    prefix, last = _parts(token, lang)
+    if not last:
+        return (prefix,)
+    forms = [_normal(parse) for parse in ru_parses(last)]
     if not morph().word_is_known(last):
         forms += [last, *_stem(last)]
-    return tuple(head + hyphen + form for form in dict.fromkeys(forms))
+    return tuple(prefix + form for form in dict.fromkeys(forms))
 
 
 def _key_forms(token: str, lang: str) -> tuple[str, ...]:
     """What a glossary key's word is met by: its lemma (the word itself when pymorphy3 only guesses:
     «поке» guessed as a form of «пока» glossed every «пока не закончились» as a poke bowl), and its
     stem, which only an unknown typed word offers."""
-    word = token.lower().replace("’", "'").replace("ё", "е")
-    head, hyphen, last = word.rpartition("-")
-    if lang != "ru" or not re.fullmatch(r"[а-я]+", last):
-        return (word,)
-    lemma = ru_parse(last).normal_form.replace("ё", "е") if morph().word_is_known(last) else last
-    return tuple(head + hyphen + form for form in (lemma, *_stem(last)))
+    prefix, last = _parts(token, lang)
+    if not last:
+        return (prefix,)
+    lemma = _normal(ru_parse(last)) if morph().word_is_known(last) else last
+    return tuple(prefix + form for form in (lemma, *_stem(last)))
 
 
 def _stem(word: str) -> tuple[str, ...]:
@@ -270,11 +282,11 @@ def _glossary(lang: str) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ..
     return exact, lemmas, max((len(k) for k in (*exact, *lemmas)), default=0)
 
 
-def _lemma_key(words: tuple[str, ...], lang: str, lemmas: dict[tuple[str, ...], str]) -> tuple[str, ...] | None:
-    """The glossary key these typed words are a form of."""
+def _gloss_of(words: tuple[str, ...], lang: str, lemmas: dict[tuple[str, ...], str]) -> str | None:
+    """The gloss of the key these typed words are a form of, None when they are none."""
     for forms in itertools.product(*(_typed_forms(word, lang) for word in words)):
         if forms in lemmas:
-            return forms
+            return lemmas[forms]
     return None
 
 
@@ -290,8 +302,7 @@ def _glossed(text: str, lang: str) -> tuple[list[str], str]:
             typed = tuple(m.group() for m in window)
             gloss = exact.get(typed)
             if gloss is None:
-                key = _lemma_key(typed, lang, lemmas)
-                gloss = None if key is None else lemmas[key]
+                gloss = _gloss_of(typed, lang, lemmas)
             if gloss is not None:
                 if gloss and gloss not in glosses:
                     glosses.append(gloss)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlcore.facts import without_facts
+from mlcore.facts import find_facts, without_facts
 from mlcore.textcheck import is_function_word, language, morph, ru_parse, ru_parses
 
 SUBJECT_WEIGHT, PRODUCT_WEIGHT, OFFER_WEIGHT = 0.5, 0.3, 0.2
@@ -68,7 +68,7 @@ _TIME_LEMMAS_RU = frozenset("минута час день неделя меся�
 GENERIC_HEADS_RU = frozenset(
     """услуга курс урок занятие обучение тренинг мастер-класс доставка ремонт аренда прокат продажа покупка
     магазин салон сервис студия центр клуб школа секция подписка оформление организация
-    обслуживание консультация абонемент набор сет комплект товар средство вызов запись""".split()
+    обслуживание консультация абонемент набор сет комплект товар средство вызов запись оплата упаковка франшиза""".split()
 )
 GENERIC_HEADS_EN = frozenset(
     """lesson lessons class classes course courses service services delivery delivered repair repairs rental rentals
@@ -120,14 +120,22 @@ def offer_subject(text: str) -> str:
 
 
 def subject_items(text: str) -> list[str]:
-    """offer_subject's words (a gloss counts as one), in order."""
+    """offer_subject's words (a gloss counts as one), in the offer's order: a gloss stands where its
+    words stood («Упаковка подарков в ТЦ» keeps the gift wrapping first, not the shopping mall)."""
     text = _QUOTED.sub(" ", text)
     lang = language(text)
     glosses, text = _glossed(text, lang)
-    text = without_facts(text) or text
-    found: list[str] = list(glosses)
-    said = {_lemma(w, lang) for item in found for w in _TOKEN.findall(item)}  # «байдарках» after «байдарка»
-    for token in _TOKEN.findall(text):
+    facts = [(fact.start, fact.end) for fact in find_facts(text)] if without_facts(text) else []
+    typed = [m for m in _TOKEN.finditer(text) if not any(start <= m.start() < end for start, end in facts)]
+    words = sorted([(start, gloss, True) for start, gloss in glosses] + [(m.start(), m.group(), False) for m in typed])
+    # a word a gloss says is not said again, wherever it stands («Мёд с пасеки»)
+    said = {_lemma(w, lang) for _, gloss in glosses for w in _TOKEN.findall(gloss)}
+    found: list[str] = []
+    for _, token, is_gloss in words:
+        if is_gloss:
+            if token not in found:
+                found.append(token)
+            continue
         word = token.lower().replace("’", "'").removesuffix("'s")
         compound = ru_compound(word) if lang == "ru" else ""
         if compound:
@@ -290,12 +298,13 @@ def _gloss_of(words: tuple[str, ...], lang: str, lemmas: dict[tuple[str, ...], s
     return None
 
 
-def _glossed(text: str, lang: str) -> tuple[list[str], str]:
-    """The glossary's plain words for what the text names by an abbreviation or idiom, and the text
-    without those words."""
+def _glossed(text: str, lang: str) -> tuple[list[tuple[int, str]], str]:
+    """The glossary's plain words for what the text names by an abbreviation or idiom, each with where
+    its words began, and the text with those words blanked (the rest keeps its offsets)."""
     exact, lemmas, longest = _glossary(lang)
     tokens = list(_TOKEN.finditer(text))
-    glosses, spans, i = [], [], 0
+    glosses: list[tuple[int, str]] = []
+    spans, i = [], 0
     while i < len(tokens):
         for n in range(min(longest, len(tokens) - i), 0, -1):
             window = tokens[i : i + n]
@@ -304,15 +313,15 @@ def _glossed(text: str, lang: str) -> tuple[list[str], str]:
             if gloss is None:
                 gloss = _gloss_of(typed, lang, lemmas)
             if gloss is not None:
-                if gloss and gloss not in glosses:
-                    glosses.append(gloss)
+                if gloss and gloss not in (g for _, g in glosses):
+                    glosses.append((window[0].start(), gloss))
                 spans.append((window[0].start(), window[-1].end()))
                 i += n
                 break
         else:
             i += 1
-    for start, end in reversed(spans):
-        text = text[:start] + " " + text[end:]
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
     return glosses, text
 
 
@@ -327,6 +336,8 @@ def _subject_word(word: str, lang: str) -> bool:
         if parse.tag.POS not in _RU_CONTENT_POS or _numeral(parse) or "Apro" in parse.tag:  # «эту», «свой»
             return False
         if parse.normal_form not in PROMO_LEMMAS_RU:
+            return True
+        if parse.normal_form == "подарок" and "gent" in parse.tag:  # «магазин подарков», not «в подарок»
             return True
         # «часов»: hours most often, a watch too, and a watch is worth a picture
         return parse.normal_form in _TIME_LEMMAS_RU and any(

@@ -50,6 +50,8 @@ PROMO_WORDS_EN = frozenset(
     every each your our best week weeks day days month months year years customer customers client clients use
     plus extra more per percent bonus bonuses special limited time hurry try start join visit friend friends invite
     rate rates apr term terms payment payments fee fees
+    monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays
+    sunday sundays weekend weekends weekday weekdays morning mornings evening evenings
     one two three four five six seven eight nine ten half double twice everything anything""".split()
 )
 PROMO_LEMMAS_RU = frozenset(
@@ -76,6 +78,9 @@ GENERIC_HEADS_EN = frozenset(
     consultation set kit products goods supplies""".split()
 )
 _RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
+# An English venue or place named after "at", "in", "on", "near" or "from" in an offer written in
+# sentence case: "Sunday roast at The Crown" is not a crown, "Fresh oysters at The Pearl" not a pearl.
+_EN_VENUE = re.compile(r"\b(?:at|in|on|near|from)\s+((?:The\s+)?[A-Z][\w'’-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w'’-]*)*)")
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]")  # brand names: «Зерно», "CityCab"
 
 
@@ -125,6 +130,8 @@ def subject_items(text: str) -> list[str]:
     text = _QUOTED.sub(" ", text)
     lang = language(text)
     glosses, text = _glossed(text, lang)
+    if lang == "en":
+        text = _without_venues(text)
     facts = [(fact.start, fact.end) for fact in find_facts(text)] if without_facts(text) else []
     typed = [m for m in _TOKEN.finditer(text) if not any(start <= m.start() < end for start, end in facts)]
     words = sorted([(start, gloss, True) for start, gloss in glosses] + [(m.start(), m.group(), False) for m in typed])
@@ -147,6 +154,18 @@ def subject_items(text: str) -> list[str]:
             found.append(token.replace("-", " ") if lang == "ru" else token)
             said.add(_lemma(word, lang))
     return found[:MAX_SUBJECT_WORDS]
+
+
+def _without_venues(text: str) -> str:
+    """English text with the names after a preposition blanked, unless the offer is in Title Case
+    ("Fresh Flowers In Bulk"), where a capital says nothing."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if sum(w[0].isupper() for w in words[1:]) > len(words[1:]) / 2:
+        return text
+    for match in reversed(list(_EN_VENUE.finditer(text))):
+        start, end = match.span(1)
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 _TOKEN = re.compile(r"[A-Za-zА-Яа-яЁё0-9]+(?:['’-][A-Za-zА-Яа-яЁё0-9]+)*|[^\sA-Za-zА-Яа-яЁё0-9]")

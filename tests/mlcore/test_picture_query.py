@@ -32,7 +32,8 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Блинная в центре города", "Блинная"),  # where it is, not what
         ("Пицца за полцены по вторникам", "Пицца"),  # nor when
         ("Дискотека 80-х в эту субботу", "Дискотека"),  # a pronoun is not a thing
-        ("Упаковка подарков в ТЦ «Галерея»", "Упаковка подарков торговый центр, покупки"),  # a gloss where it stood
+        ("Упаковка подарков в ТЦ «Галерея»", "Упаковка подарков"),  # where it is sold
+        ("ТЦ «Мега»: распродажа до 50%", "торговый центр, покупки"),  # what is sold
         ("Сертификат в подарок", "Сертификат"),
         ("Fresh oysters $1 each every Tuesday at The Pearl", "Fresh oysters"),  # a venue is not a pearl
         ("Succulents and cacti from $5 at Green Corner", "Succulents cacti"),

@@ -1,8 +1,11 @@
 """Two-stage text-only bank search on the shipped demo bank (1,238 pictures, real embeddings)."""
 
+import json
+
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -260,3 +263,37 @@ def test_bank_vectors_stay_in_the_table_when_the_embedder_changes_their_width(db
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_maintenance_workers")  # the graphs were built by one process
         assert cursor.fetchone()[0] == "0"
+
+
+def test_the_render_gallery_shows_the_pictures_the_pipeline_would_choose(db, demo_bank, tmp_path):
+    offers = tmp_path / "offers.json"
+    offers.write_text(
+        json.dumps({"en": ["Two large pizzas for $19"], "ru": [{"offer": "Второй капучино в подарок"}]}),
+        encoding="utf-8",
+    )
+    call_command("render_gallery", out=str(tmp_path / "out"), offers=str(offers), formats=["square"], layouts=1)
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "picture: pizza, searched for" in page
+    assert any(f"picture: {name}, searched for" in page for name in ("hot beverage", "teacup without handle"))
+    assert len(list((tmp_path / "out").glob("*.png"))) == 2
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[1, 2]", "expected"),
+        ("{not json", "cannot read it as JSON"),
+        ('{"en": [{"product": "x"}]}', "en offer 1 has no text"),
+        ('{"ru": "кофе"}', "'ru' must be a list"),
+    ],
+)
+def test_the_render_gallery_says_what_is_wrong_with_an_offers_file(tmp_path, content, message):
+    offers = tmp_path / "offers.json"
+    offers.write_text(content, encoding="utf-8")
+    with pytest.raises(CommandError, match=message):
+        call_command("render_gallery", out=str(tmp_path / "out"), offers=str(offers))
+
+
+def test_the_render_gallery_names_the_formats_it_knows(tmp_path):
+    with pytest.raises(CommandError, match="unknown format square-ish; known: display-160x600"):
+        call_command("render_gallery", out=str(tmp_path / "out"), formats=["square-ish"])

@@ -34,10 +34,10 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Дискотека 80-х в эту субботу", "Дискотека"),  # a pronoun is not a thing
         ("Упаковка подарков в ТЦ «Галерея»", "Упаковка подарков"),  # where it is sold
         ("ТЦ «Мега»: распродажа до 50%", "торговый центр, покупки"),  # what is sold
-        ("Сертификат в подарок", "Сертификат"),
+        ("Сертификат в подарок", "Сертификат"),  # «в подарок» says how; «подарков» is what
         ("Fresh oysters $1 each every Tuesday at The Pearl", "Fresh oysters"),  # a venue is not a pearl
         ("Succulents and cacti from $5 at Green Corner", "Succulents cacti"),
-        ("Fresh Oysters At The Pearl", "Fresh Oysters Pearl"),  # in Title Case a capital says nothing  # «в подарок» says how; «подарков» is what
+        ("Fresh Oysters At The Pearl", "Fresh Oysters Pearl"),  # in Title Case a capital says nothing
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

@@ -5,7 +5,17 @@ Russian query."""
 import numpy as np
 import pytest
 
-from mlcore.embed import E5, FUSION, MINILM, USE, EmbedderNotFound, embedder, fusion_parts
+from mlcore.embed import (
+    DICTIONARY_FORMS_WEIGHT,
+    E5,
+    FUSION,
+    MINILM,
+    USE,
+    EmbedderNotFound,
+    dictionary_forms,
+    embedder,
+    fusion_parts,
+)
 
 
 @pytest.mark.parametrize("name", [E5, USE, FUSION])
@@ -51,3 +61,19 @@ def test_fusion_specs_are_read_and_bad_ones_refused():
         fusion_parts(f"{E5}:0+{USE}:1")
     with pytest.raises(EmbedderNotFound, match="not a folder"):
         embedder("/nowhere/model")
+
+
+def test_dictionary_forms_of_a_russian_sentence():
+    assert dictionary_forms("Комната со стульями, столом и женщиной.") == "комната с стул стол и женщина"
+    assert dictionary_forms("Второй капучино Latte за 11:00") == "второй капучино Latte за 11 00"  # unknown: as typed
+
+
+def test_a_russian_sentence_query_is_blended_with_its_dictionary_forms():
+    fusion = embedder(FUSION)
+    sentence, short, english = "Кошка спит на диване у окна", "кофе навынос", "A cat sleeps on the sofa by the window"
+    got = fusion.encode([sentence, short, english], query=True)
+    plain = fusion._encode([sentence, short, english, dictionary_forms(sentence)], query=True, batch_size=64)
+    want = (1 - DICTIONARY_FORMS_WEIGHT) * plain[0] + DICTIONARY_FORMS_WEIGHT * plain[3]
+    assert np.allclose(got[0], want / np.linalg.norm(want), atol=1e-5)
+    assert np.allclose(got[1:], plain[1:3], atol=1e-5)  # a short query and English as they are
+    assert np.allclose(fusion.encode([sentence]), fusion._encode([sentence], query=False, batch_size=64))  # passages

@@ -19,7 +19,7 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Абонемент в бассейн на 3 месяца со скидкой 15%", "Абонемент бассейн"),
         ("Buy one pizza, get the second free", "pizza"),
         ("«Папа Пицца»: 2 пиццы по цене одной", "пиццы"),
-        ("Откройте вклад под 18% годовых до конца месяца", "вклад"),  # not the month (or the moon)
+        ("Откройте вклад под 18% годовых до конца месяца", "банковский вклад, сбережения, деньги в банке"),
         ("Парк аттракционов: безлимитный браслет за 1990 ₽", "Парк аттракционов безлимитный браслет"),
         ("Fresh flowers delivered in 2 hours, free delivery over $50", "Fresh flowers delivered delivery"),
         ("Ипотека: ставка от 5,9% на весь срок", "Ипотека"),  # a rate and a term are not pictures

@@ -52,8 +52,14 @@ PROMO_WORDS_EN = frozenset(
     rate rates apr term terms payment payments fee fees
     monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays
     sunday sundays weekend weekends weekday weekdays morning mornings evening evenings
+    open opens required needed included including it its you we they them us yours
     one two three four five six seven eight nine ten half double twice everything anything""".split()
 )
+# Words that name no thing: units after a figure («7,9 ₽/мин», «от 5 кг»).
+RU_UNITS = frozenset("мин сек шт кг гр мл см мм км руб коп тыс млн млрд".split())
+# A word after these names what the offer is without («без сахара», "No credit card required"), up to
+# the next punctuation or "and".
+NEGATIONS = frozenset({"no", "without", "без"})
 PROMO_LEMMAS_RU = frozenset(
     """скидка акция подарок бесплатно бесплатный промокод код цена предложение распродажа выгода выгодный бонус
     день неделя месяц год клиент покупатель заказ первый второй третий новый каждый весь наш ваш лучший только
@@ -138,12 +144,19 @@ def subject_items(text: str) -> list[str]:
     # a word a gloss says is not said again, wherever it stands («Мёд с пасеки»)
     said = {_lemma(w, lang) for _, gloss in glosses for w in _TOKEN.findall(gloss)}
     found: list[str] = []
+    negated = False
     for _, token, is_gloss in words:
+        word = token.lower().replace("’", "'").removesuffix("'s")
+        if not is_gloss and (not word[0].isalnum() or word in ("and", "or", "и", "или")):
+            negated = False  # punctuation or "and" ends what the offer is without
+            continue
+        if negated or word in NEGATIONS:
+            negated = True
+            continue
         if is_gloss:
             if token not in found:
                 found.append(token)
             continue
-        word = token.lower().replace("’", "'").removesuffix("'s")
         compound = ru_compound(word) if lang == "ru" else ""
         if compound:
             if compound not in found:
@@ -348,6 +361,8 @@ def _subject_word(word: str, lang: str) -> bool:
     if len(word) < 2 or not word[0].isalpha() or is_function_word(word, lang):
         return False
     if lang == "ru":
+        if word in RU_UNITS:
+            return False
         parses = ru_parses(word)
         # Among readings pymorphy3 finds equally likely, a noun: «суши» is «сушить» as often as sushi,
         # and the sushi bar's offer lost its subject («стали» stays «стать», far likelier than steel).
@@ -369,15 +384,17 @@ def _head(items: list[str]) -> str:
     """The first item that names a thing rather than a kind of service ('' for a one-word subject)."""
     if len(items) < 2:
         return ""
-    for item in items:
-        lang = language(item)
-        if lang == "en":
-            words = {item.lower()}
-        else:  # a hyphenated word is one item with a space: «Мастер-класс» → "Мастер класс"
-            words = {_lemma(item.split()[0], lang), _lemma(item.replace(" ", "-"), lang)}
-        if not words & (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU):
-            return item
-    return items[0]
+    return next((item for item in items if _names_a_thing(item)), items[0])
+
+
+def _names_a_thing(item: str) -> bool:
+    """False for a kind of service («Услуги», "delivery", «Мастер-класс» said as «Мастер класс»)."""
+    lang = language(item)
+    if lang == "en":
+        words = {item.lower()}
+    else:
+        words = {_lemma(item.split()[0], lang), _lemma(item.replace(" ", "-"), lang)}
+    return not words & (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU)
 
 
 def _numeral(parse) -> bool:
@@ -406,7 +423,10 @@ def picture_query(
     industry: str = "",
 ) -> PictureQuery:
     """The stage-1 texts with their weights and the stage-2 text for one picture slot."""
-    items = subject_items(offer) or subject_items(product)
+    items = subject_items(offer)
+    if not any(_names_a_thing(item) for item in items):
+        # an offer that names only a kind of service («Бесплатная доставка и примерка»): the product's subject
+        items = subject_items(product) or items
     subject = " ".join(items)
     head = _head(items)
     product_text = without_facts(". ".join(t.strip() for t in (product, description) if t.strip()))

@@ -38,6 +38,9 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Fresh oysters $1 each every Tuesday at The Pearl", "Fresh oysters"),  # a venue is not a pearl
         ("Succulents and cacti from $5 at Green Corner", "Succulents cacti"),
         ("Fresh Oysters At The Pearl", "Fresh Oysters Pearl"),  # in Title Case a capital says nothing
+        ("Try it free for 14 days. No credit card required.", ""),  # what it is without is not a picture
+        ("Кофе без сахара и круассаны", "Кофе круассаны"),
+        ("Каршеринг от 7,9 ₽/мин", "аренда автомобиля поминутно, машина"),  # a unit is not a thing
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):
@@ -182,3 +185,9 @@ def test_figures_never_reach_the_search():
 def test_a_product_alone_still_gives_a_query():
     query = picture_query(product="Pet shop", description="Food and toys for cats and dogs")
     assert query.subject == "Pet shop" and query.parts[0][0] == "Pet shop"
+
+
+def test_an_offer_naming_only_a_kind_of_service_is_searched_with_the_product():
+    query = picture_query(offer="Бесплатная доставка и примерка", product="Обувь «Шаг»")
+    assert query.subject == "Обувь"  # not «доставка»: a parcel for a shoe shop
+    assert picture_query(offer="Доставка за час").subject == "Доставка"  # with nothing else to go by

@@ -53,7 +53,9 @@ PROMO_WORDS_EN = frozenset(
     monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays
     sunday sundays weekend weekends weekday weekdays morning mornings evening evenings
     open opens required needed included including it its you we they them us yours
-    one two three four five six seven eight nine ten half double twice everything anything""".split()
+    one two three four five six seven eight nine ten half double twice everything anything
+    banner banners design generate create make need please promote promotes promoting advertise advertising
+    instagram facebook leaderboard theme style colors colours cta""".split()
 )
 # Words that name no thing: units after a figure («7,9 ₽/мин», «от 5 кг»).
 RU_UNITS = frozenset("мин сек шт кг гр мл см мм км руб коп тыс млн млрд".split())
@@ -68,6 +70,7 @@ PROMO_LEMMAS_RU = frozenset(
     платёж платеж переплата рассрочка полцена гарантия клик предоплата предзаказ наличие безнал
     балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
     шаговый удобный выходной сезон вопрос вкус выезд самовывоз
+    баннер создать сделать нужный стиль тема призыв
     понедельник вторник среда четверг пятница суббота воскресенье""".split()
 )
 _TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())

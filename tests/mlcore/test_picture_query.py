@@ -41,6 +41,8 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Try it free for 14 days. No credit card required.", ""),  # what it is without is not a picture
         ("Кофе без сахара и круассаны", "Кофе круассаны"),
         ("Каршеринг от 7,9 ₽/мин", "аренда автомобиля поминутно, машина"),  # a unit is not a thing
+        ("Please design a banner for a law firm", "law firm"),  # what is asked for is not the ad's subject
+        ("Сделай баннер для пиццерии", "пиццерии"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

@@ -70,7 +70,7 @@ PROMO_LEMMAS_RU = frozenset(
     платёж платеж переплата рассрочка полцена гарантия клик предоплата предзаказ наличие безнал
     балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
     шаговый удобный выходной сезон вопрос вкус выезд самовывоз
-    баннер создать сделать нужный стиль тема призыв
+    баннер создать сделать нужный стиль тема призыв будни
     понедельник вторник среда четверг пятница суббота воскресенье""".split()
 )
 _TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())
@@ -147,11 +147,14 @@ def subject_items(text: str) -> list[str]:
     # a word a gloss says is not said again, wherever it stands («Мёд с пасеки»)
     said = {_lemma(w, lang) for _, gloss in glosses for w in _TOKEN.findall(gloss)}
     found: list[str] = []
-    negated = False
+    negated, starts = False, True
     for _, token, is_gloss in words:
         word = token.lower().replace("’", "'").removesuffix("'s")
+        sentence_start, starts = starts, not is_gloss and token in ".!?:;—–"
         if not is_gloss and (not word[0].isalnum() or word in ("and", "or", "и", "или")):
             negated = False  # punctuation or "and" ends what the offer is without
+            continue
+        if lang == "ru" and not is_gloss and not sentence_start and _ru_street(token):
             continue
         if negated or word in NEGATIONS:
             negated = True
@@ -170,6 +173,14 @@ def subject_items(text: str) -> list[str]:
             found.append(token.replace("-", " ") if lang == "ru" else token)
             said.add(_lemma(word, lang))
     return found[:MAX_SUBJECT_WORDS]
+
+
+def _ru_street(token: str) -> bool:
+    """A capitalized Russian adjective within a sentence names a street or a place («на Садовой», «у
+    Курского вокзала»), not what is sold: Russian writes common words in lower case there."""
+    if not token[:1].isupper() or token.isupper():
+        return False
+    return ru_parse(token.lower()).tag.POS in ("ADJF", "ADJS")
 
 
 def _without_venues(text: str) -> str:

@@ -43,6 +43,8 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Каршеринг от 7,9 ₽/мин", "аренда автомобиля поминутно, машина"),  # a unit is not a thing
         ("Please design a banner for a law firm", "law firm"),  # what is asked for is not the ad's subject
         ("Сделай баннер для пиццерии", "пиццерии"),
+        ("Шиномонтаж на Садовой: сезонная замена шин", "Шиномонтаж сезонная замена шин"),  # a street, not a garden
+        ("Садовые качели", "Садовые качели"),  # a capital that starts the offer says nothing
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

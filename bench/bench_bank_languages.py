@@ -23,7 +23,9 @@ blind after all of that: first run EN 0.800 RU 0.900, then tuned on), _14 (writt
 glossary change: first run EN 0.933 RU 0.840, then tuned on), _15 (written blind after the next stop's
 subject changes: first run EN 1.000 RU 0.920, then tuned on), _16 (90 queries, two thirds of them 1–4
 words, written blind before Russian sentences were blended with their dictionary forms and run after: first
-run EN 1.000 RU 0.933, then tuned on), product_queries.json (59 offers at the
+run EN 1.000 RU 0.933, then tuned on), _17 (80 queries, half full offers with streets, conditions and
+brands, written blind after the next changes to the subject: first run EN 0.840 RU 0.927, then tuned on),
+product_queries.json (59 offers at the
 demo products, most naming nothing a picture shows: the product's gist was weighed on it),
 product_queries_2.json (30 more, written before the gist was measured on them) and
 bench/data/bank_queries_holdout.json
@@ -107,6 +109,7 @@ QUERY_SETS = {
     "new 14": ROOT / "catalog/eval/marketer_queries_14.json",
     "new 15": ROOT / "catalog/eval/marketer_queries_15.json",
     "new 16": ROOT / "catalog/eval/marketer_queries_16.json",
+    "new 17": ROOT / "catalog/eval/marketer_queries_17.json",
     "products": ROOT / "catalog/eval/product_queries.json",
     "products 2": ROOT / "catalog/eval/product_queries_2.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",

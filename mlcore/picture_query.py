@@ -53,6 +53,7 @@ PROMO_WORDS_EN = frozenset(
     monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays
     sunday sundays weekend weekends weekday weekdays morning mornings evening evenings
     open opens required needed included including it its you we they them us yours
+    across around throughout anytime anywhere nationwide
     one two three four five six seven eight nine ten half double twice everything anything
     banner banners design generate create make need please promote promotes promoting advertise advertising
     instagram facebook leaderboard theme style colors colours cta""".split()
@@ -87,9 +88,11 @@ GENERIC_HEADS_EN = frozenset(
     consultation set kit products goods supplies""".split()
 )
 _RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
-# An English venue or place named after "at", "in", "on", "near" or "from" in an offer written in
+# An English venue or place named after "at", "in", "on", "near", "from", "across" … in an offer written in
 # sentence case: "Sunday roast at The Crown" is not a crown, "Fresh oysters at The Pearl" not a pearl.
-_EN_VENUE = re.compile(r"\b(?:at|in|on|near|from)\s+((?:The\s+)?[A-Z][\w'’-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w'’-]*)*)")
+_EN_VENUE = re.compile(
+    r"\b(?:at|in|on|near|from|across|around|throughout)\s+((?:The\s+)?[A-Z][\w'’-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w'’-]*)*)"
+)
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”|„[^“”]*[“”]")  # brand names: «Зерно», "CityCab"
 
 

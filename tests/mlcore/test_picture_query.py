@@ -45,6 +45,7 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Сделай баннер для пиццерии", "пиццерии"),
         ("Шиномонтаж на Садовой: сезонная замена шин", "Шиномонтаж сезонная замена шин"),  # a street, not a garden
         ("Садовые качели", "Садовые качели"),  # a capital that starts the offer says nothing
+        ("Same-day courier across Manchester", "Same-day parcel delivery, courier"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

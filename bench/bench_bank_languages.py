@@ -25,6 +25,9 @@ subject changes: first run EN 1.000 RU 0.920, then tuned on), _16 (90 queries, t
 words, written blind before Russian sentences were blended with their dictionary forms and run after: first
 run EN 1.000 RU 0.933, then tuned on), _17 (80 queries, half full offers with streets, conditions and
 brands, written blind after the next changes to the subject: first run EN 0.840 RU 0.927, then tuned on),
+_18 (96 queries, half short, half full offers, written blind before the English trade-word glossary:
+first run EN 0.976 RU 0.900, then tuned on; queries already in another set, and those whose expected
+pictures all await approval, were taken out before it ran),
 product_queries.json (59 offers at the
 demo products, most naming nothing a picture shows: the product's gist was weighed on it),
 product_queries_2.json (30 more, written before the gist was measured on them) and
@@ -53,7 +56,7 @@ sys.path.insert(0, str(ROOT / "catalog" / "demo_bank"))
 from build import texts_of  # noqa: E402
 
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
-from mlcore.picture_query import picture_query  # noqa: E402
+from mlcore.picture_query import PictureQuery, picture_query  # noqa: E402
 
 STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
 STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "150"))  # as settings
@@ -78,6 +81,8 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, item: dict) -
         description=item.get("description", ""),
         industry=item.get("industry", ""),
     )
+    if not query.parts:  # nothing but a code or figures ("IR35"): searched as typed, as the app does
+        query = PictureQuery(parts=((item["query"], 1.0),), description="", subject="")
     unique = list(dict.fromkeys(query.texts))  # as catalog.search.texts_embed
     vectors = model.encode(unique, query=True)[[unique.index(text) for text in query.texts]]
     product, description = query.search_vectors(vectors)  # as catalog.search.bank_search
@@ -86,6 +91,9 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, item: dict) -
     nearest = np.argsort(-similarity, axis=None)[:STAGE1_HYPOTHESES] // similarity.shape[1]
     stage1 = np.array(list(dict.fromkeys(nearest.tolist())))[:STAGE1_IMAGES]
     scores = np.full(len(captions), -np.inf)
+    if description is None:  # stage 1 only
+        scores[stage1] = product_similarity[stage1]
+        return scores
     description = (captions[stage1] @ description).max(axis=1)
     weight = query.description_weight
     scores[stage1] = (1 - weight) * product_similarity[stage1] + weight * description
@@ -110,6 +118,7 @@ QUERY_SETS = {
     "new 15": ROOT / "catalog/eval/marketer_queries_15.json",
     "new 16": ROOT / "catalog/eval/marketer_queries_16.json",
     "new 17": ROOT / "catalog/eval/marketer_queries_17.json",
+    "new 18": ROOT / "catalog/eval/marketer_queries_18.json",
     "products": ROOT / "catalog/eval/product_queries.json",
     "products 2": ROOT / "catalog/eval/product_queries_2.json",
     "held-out": ROOT / "bench/data/bank_queries_holdout.json",

@@ -80,6 +80,11 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
         ("Алюминиевый сплав оптом", "Алюминиевый сплав"),  # ... not an alloy
         ("Шампунь и кондиционер для волос", "Шампунь бальзам для волос, уход за волосами"),  # not an air conditioner
         ("Ретро автомобили напрокат", "Ретро автомобили напрокат"),  # a known word is not met by stem («ретрит»)
+        ("Займ до 30 000 ₽ на карту за 5 минут", "займ, деньги"),  # not a credit card: how it is paid
+        ("Коворкинг в центре", "коворкинг, общий офис, ноутбук"),  # not a cow, and not where
+        ("Flat white and a croissant", "coffee, hot coffee cup croissant"),  # UK trade words: not a flat shoe
+        ("Bank holiday weekend: 20% off garden furniture", "garden furniture"),  # when, not a bank
+        ("Plumbing LLC: emergency call-outs", "Plumbing emergency call-outs"),  # a company's legal form
     ],
 )
 def test_abbreviations_and_idioms_are_said_in_plain_words(offer, subject):
@@ -142,6 +147,7 @@ def test_the_head_of_the_subject_weighs_on_its_own():
         ("Мастер-класс по каллиграфии для взрослых", "каллиграфии"),  # a hyphenated kind of service
         ("Упаковка подарков в ТЦ", "подарков"),  # not the shopping mall, glossed at the end
         ("Франшиза ПВЗ", "пункт выдачи заказов, посылки"),
+        ("Онлайн-курсы рисования для подростков", "рисования"),  # a compound ending in one
     ],
 )
 def test_the_head_is_not_a_kind_of_service(offer, head):

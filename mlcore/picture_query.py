@@ -56,7 +56,10 @@ PROMO_WORDS_EN = frozenset(
     across around throughout anytime anywhere nationwide
     one two three four five six seven eight nine ten half double twice everything anything
     banner banners design generate create make need please promote promotes promoting advertise advertising
-    instagram facebook leaderboard theme style colors colours cta""".split()
+    instagram facebook leaderboard theme style colors colours cta
+    apply applies grab enjoy discover explore sign register download install subscribe
+    miss don't last chance available availability spaces places spots daily weekly nightly stock stocks
+    conditions t&cs cs quote quotes wait collect opening reopening grand""".split()
 )
 # Words that name no thing: units after a figure («7,9 ₽/мин», «от 5 кг»).
 RU_UNITS = frozenset("мин сек шт кг гр мл см мм км руб коп тыс млн млрд".split())

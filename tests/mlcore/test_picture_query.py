@@ -46,6 +46,12 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Шиномонтаж на Садовой: сезонная замена шин", "Шиномонтаж сезонная замена шин"),  # a street, not a garden
         ("Садовые качели", "Садовые качели"),  # a capital that starts the offer says nothing
         ("Same-day courier across Manchester", "Same-day parcel delivery, courier"),
+        ("Call now for a free quote on roof repairs", "roof repairs"),  # a call to action is not a phone
+        ("Hurry! Last chance to book your summer holiday", "summer holiday"),  # nor crowds the subject out
+        ("Shop our winter coats, while stocks last", "winter coats"),
+        ("Book club: sign up for autumn", "book club, books autumn"),  # a book is still a book
+        ("Mobile dog grooming: we come to you", "dog grooming"),  # "mobile" as in "comes to you"
+        ("Mobile repairs while you wait", "mobile phone repair"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

@@ -149,9 +149,16 @@ def subject_items(text: str) -> list[str]:
         text = _without_venues(text)
     facts = [(fact.start, fact.end) for fact in find_facts(text)] if without_facts(text) else []
     typed = [m for m in _TOKEN.finditer(text) if not any(start <= m.start() < end for start, end in facts)]
+    # a word a gloss says is not said again, wherever it stands («Мёд с пасеки»), and the gloss stands
+    # where the first of its words did («Генеральная уборка квартиры … Клининг «Чистый дом»»: the
+    # cleaning comes second, not after four other words)
+    glossed = [(start, gloss, {_lemma(w, lang) for w in _TOKEN.findall(gloss)}) for start, gloss in glosses]
+    glosses = [
+        (min([start] + [m.start() for m in typed if _said_by(m.group().lower(), lang, lemmas)]), gloss)
+        for start, gloss, lemmas in glossed
+    ]
     words = sorted([(start, gloss, True) for start, gloss in glosses] + [(m.start(), m.group(), False) for m in typed])
-    # a word a gloss says is not said again, wherever it stands («Мёд с пасеки»)
-    said = {_lemma(w, lang) for _, gloss in glosses for w in _TOKEN.findall(gloss)}
+    said = set().union(*(lemmas for _, _, lemmas in glossed))
     found: list[str] = []
     negated, starts = False, True
     for _, token, is_gloss in words:
@@ -179,6 +186,10 @@ def subject_items(text: str) -> list[str]:
             found.append(token.replace("-", " ") if lang == "ru" else token)
             said.add(_lemma(word, lang))
     return found[:MAX_SUBJECT_WORDS]
+
+
+def _said_by(word: str, lang: str, lemmas: set[str]) -> bool:
+    return _lemma(word, lang) in lemmas and _subject_word(word, lang)
 
 
 def _ru_street(token: str) -> bool:

@@ -91,6 +91,13 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
         ("Flat white and a croissant", "coffee, hot coffee cup croissant"),  # UK trade words: not a flat shoe
         ("Bank holiday weekend: 20% off garden furniture", "garden furniture"),  # when, not a bank
         ("Plumbing LLC: emergency call-outs", "Plumbing emergency call-outs"),  # a company's legal form
+        ("Аренда PS5 на выходные", "Аренда игровая приставка, джойстик"),  # a Latin name in a Russian offer
+        ("Охлаждённая форель из Мурманска", "Охлаждённая рыба форель Мурманска"),  # not falafel
+        # a gloss at the end («Клининг») stands where its word first stood, before the subject's four words run out
+        (
+            "Генеральная уборка квартиры после ремонта, своя химия. Клининг «Чистый дом»",
+            "Генеральная уборка помещений, швабра, ведро квартиры ремонта",
+        ),
     ],
 )
 def test_abbreviations_and_idioms_are_said_in_plain_words(offer, subject):

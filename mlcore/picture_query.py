@@ -90,6 +90,17 @@ GENERIC_HEADS_EN = frozenset(
     rent hire sale shop store salon studio center centre club school subscription membership booking
     consultation set kit products goods supplies""".split()
 )
+# Words that say how good or how fresh a thing is, not what it is: never the head of a subject ("Fresh
+# trout" drew greens from a grocery's description, «Охлаждённая форель» ice); Russian ones by pymorphy3's
+# tags (a participle, or a qualitative adjective).
+QUALITY_WORDS_EN = frozenset(
+    """fresh chilled frozen homemade home-made handmade hand-made organic premium luxury luxurious local artisan
+    artisanal cheap affordable professional quality healthy natural delicious tasty authentic traditional
+    famous classic modern custom personalised personalized bespoke eco eco-friendly small-batch quick fast
+    easy expert certified trusted reliable friendly independent award-winning gourmet finest exclusive
+    stylish beautiful perfect amazing great top huge big small hot cold warm cosy cozy comfy comfortable
+    same-day next-day express instant full complete private premium-quality high-quality genuine real""".split()
+)
 _RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
 # An English venue or place named after "at", "in", "on", "near", "from", "across" … in an offer written in
 # sentence case: "Sunday roast at The Crown" is not a crown, "Fresh oysters at The Pearl" not a pearl.
@@ -423,10 +434,21 @@ def _names_a_thing(item: str) -> bool:
     lang = language(item)
     if lang == "en":
         words = {item.lower()}
+        if item.lower() in QUALITY_WORDS_EN:
+            return False
     else:
+        if " " not in item and _quality_ru(item):
+            return False
         # the first word, the word joined back («Мастер класс»), and a compound's last part («Онлайн курсы»)
         words = {_lemma(item.split()[0], lang), _lemma(item.replace(" ", "-"), lang), _lemma(item.split()[-1], lang)}
     return not words & (GENERIC_HEADS_EN if lang == "en" else GENERIC_HEADS_RU)
+
+
+def _quality_ru(word: str) -> bool:
+    """«Свежая», «охлаждённая»: a qualitative adjective or a participle («Детский», «Садовые» name a
+    kind of thing and stay heads)."""
+    tag = ru_parse(word.lower()).tag
+    return tag.POS in ("PRTF", "ADJS") or (tag.POS == "ADJF" and "Qual" in tag)
 
 
 def _numeral(parse) -> bool:

@@ -161,6 +161,10 @@ def test_the_head_of_the_subject_weighs_on_its_own():
         ("Упаковка подарков в ТЦ", "подарков"),  # not the shopping mall, glossed at the end
         ("Франшиза ПВЗ", "пункт выдачи заказов, посылки"),
         ("Онлайн-курсы рисования для подростков", "рисования"),  # a compound ending in one
+        ("Fresh trout from Scotland, delivered in 24 hours", "trout"),  # how fresh is not what
+        ("Охлаждённая форель из Мурманска", "рыба форель"),  # a participle
+        ("Свежая клубника с грядки", "клубника"),  # a qualitative adjective
+        ("Детский сад у дома", "Детский"),  # a relational one names the kind of thing, and stays
     ],
 )
 def test_the_head_is_not_a_kind_of_service(offer, head):

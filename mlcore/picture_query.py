@@ -171,7 +171,7 @@ def subject_items(text: str) -> list[str]:
     words = sorted([(start, gloss, True) for start, gloss in glosses] + [(m.start(), m.group(), False) for m in typed])
     said = set().union(*(lemmas for _, _, lemmas in glossed))
     found: list[str] = []
-    negated, starts = False, True
+    negated, starts, glosses_said = False, True, set()
     for _, token, is_gloss in words:
         word = token.lower().replace("’", "'").removesuffix("'s")
         sentence_start, starts = starts, not is_gloss and token in ".!?:;—–"
@@ -183,9 +183,11 @@ def subject_items(text: str) -> list[str]:
         if negated or word in NEGATIONS:
             negated = True
             continue
-        if is_gloss:
-            if token not in found:
+        if is_gloss:  # not twice, nor when an earlier gloss said all its words («стёкла на айфон»)
+            lemmas = {_lemma(w, lang) for w in _TOKEN.findall(token)}
+            if token not in found and not lemmas <= glosses_said:
                 found.append(token)
+                glosses_said.update(lemmas)
             continue
         compound = ru_compound(word) if lang == "ru" else ""
         if compound:
@@ -315,9 +317,12 @@ def _typed_forms(token: str, lang: str) -> tuple[str, ...]:
     """What a typed word may meet a glossary key by: its lemma by each of pymorphy3's readings
     («рюмочной» is likeliest an adjective, «рюмочная» a noun) and, for a word not in pymorphy3's
     dictionary, the word itself and its Snowball stem: pymorphy3 guesses such a word's forms apart
-    («бранчи» → «бранча», «ретрите» → «ретереть»), and loanwords like these are what the glossary is for."""
+    («бранчи» → «бранча», «ретрите» → «ретереть»), and loanwords like these are what the glossary is for.
+    An English word ending in -s may also be a plural of a key ("hampers")."""
     prefix, last = _parts(token, lang)
     if not last:
+        if lang == "en" and len(prefix) > 3 and prefix.endswith("s") and not prefix.endswith("ss"):
+            return (prefix, prefix[:-1], *((prefix[:-2],) if prefix.endswith("es") else ()))  # "hampers"
         return (prefix,)
     forms = [_normal(parse) for parse in ru_parses(last)]
     if not morph().word_is_known(last):

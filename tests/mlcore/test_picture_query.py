@@ -92,6 +92,9 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
         ("Bank holiday weekend: 20% off garden furniture", "garden furniture"),  # when, not a bank
         ("Plumbing LLC: emergency call-outs", "Plumbing emergency call-outs"),  # a company's legal form
         ("Аренда PS5 на выходные", "Аренда игровая приставка, джойстик"),  # a Latin name in a Russian offer
+        ("Christmas hampers with local cheese", "Christmas gift basket, food basket local cheese"),  # a plural key
+        ("Ute hire in Brisbane", "pickup truck hire"),
+        ("Защитные стёкла на айфон", "защитное стекло для смартфона, смартфон"),  # a gloss said already
         ("Охлаждённая форель из Мурманска", "Охлаждённая рыба форель Мурманска"),  # not falafel
         # a gloss at the end («Клининг») stands where its word first stood, before the subject's four words run out
         (

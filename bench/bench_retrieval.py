@@ -186,7 +186,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database for a --reuse run")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch database for a --reuse run (a --reuse run drops it too)"
+    )
     parser.add_argument("--reuse", action="store_true", help="search the kept scratch database, load nothing")
     parser.add_argument("--app-only", action="store_true", help="only the app's path: embedding + HNSW")
     args = parser.parse_args()

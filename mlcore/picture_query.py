@@ -333,12 +333,15 @@ def _typed_forms(token: str, lang: str) -> tuple[str, ...]:
 def _key_forms(token: str, lang: str) -> tuple[str, ...]:
     """What a glossary key's word is met by: its lemma (the word itself when pymorphy3 only guesses:
     «поке» guessed as a form of «пока» glossed every «пока не закончились» as a poke bowl), and its
-    stem, which only an unknown typed word offers."""
+    stem, which only an unknown typed word offers. A key written in a dictionary form is also met as
+    that word, though pymorphy3 reads it likelier as another's form («улей» as «уля»: «ульи» never met it)."""
     prefix, last = _parts(token, lang)
     if not last:
         return (prefix,)
-    lemma = _normal(ru_parse(last)) if morph().word_is_known(last) else last
-    return tuple(prefix + form for form in (lemma, *_stem(last)))
+    if not morph().word_is_known(last):
+        return tuple(prefix + form for form in (last, *_stem(last)))
+    lemmas = [_normal(ru_parse(last))] + [last for parse in ru_parses(last) if _normal(parse) == last]
+    return tuple(prefix + form for form in (*dict.fromkeys(lemmas), *_stem(last)))
 
 
 def _stem(word: str) -> tuple[str, ...]:

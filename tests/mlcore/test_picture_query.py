@@ -94,6 +94,7 @@ def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer
         ("Аренда PS5 на выходные", "Аренда игровая приставка, джойстик"),  # a Latin name in a Russian offer
         ("Christmas hampers with local cheese", "Christmas gift basket, food basket local cheese"),  # a plural key
         ("Ute hire in Brisbane", "pickup truck hire"),
+        ("Ульи и пчелопакеты", "улей, пчёлы, мёд пчелопакеты"),  # the key «улей», read likelier as a form of «уля»
         ("Fresh haddock and chips", "Fresh haddock, fish chips"),  # not a hedgehog
         ("Защитные стёкла на айфон", "защитное стекло для смартфона, смартфон"),  # a gloss said already
         ("Охлаждённая форель из Мурманска", "Охлаждённая рыба форель Мурманска"),  # not falafel

@@ -25,7 +25,7 @@ subject changes: first run EN 1.000 RU 0.920, then tuned on), _16 (90 queries, t
 words, written blind before Russian sentences were blended with their dictionary forms and run after: first
 run EN 1.000 RU 0.933, then tuned on), _17 (80 queries, half full offers with streets, conditions and
 brands, written blind after the next changes to the subject: first run EN 0.840 RU 0.927, then tuned on),
-_18 (96 queries, half short, half full offers, written blind before the English trade-word glossary:
+_18 (92 queries, half short, half full offers, written blind before the English trade-word glossary:
 first run EN 0.976 RU 0.900, then tuned on; queries already in another set, and those whose expected
 pictures all await approval, were taken out before it ran), _19 (103 queries, 60 % full offers, written
 blind after the calls-to-action change and run before anything else: first run EN 0.961 RU 0.885, then

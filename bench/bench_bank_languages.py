@@ -61,7 +61,7 @@ sys.path.insert(0, str(ROOT / "catalog" / "demo_bank"))
 from build import texts_of  # noqa: E402
 
 from mlcore.embed import E5, FUSION, MINILM, USE, embedder  # noqa: E402
-from mlcore.picture_query import PictureQuery, picture_query  # noqa: E402
+from mlcore.picture_query import picture_query, typed_query  # noqa: E402
 
 STAGE1_IMAGES = 300  # catalog.selectors: at most 300 pictures from the nearest hypotheses
 STAGE1_HYPOTHESES = int(os.environ.get("ADGENESIS_BANK_STAGE1_HYPOTHESES", "150"))  # as settings
@@ -87,7 +87,7 @@ def two_stage(model, captions: np.ndarray, hypotheses: np.ndarray, item: dict) -
         industry=item.get("industry", ""),
     )
     if not query.parts:  # nothing but a code or figures ("IR35"): searched as typed, as the app does
-        query = PictureQuery(parts=((item["query"], 1.0),), description="", subject="")
+        query = typed_query(item["query"])
     unique = list(dict.fromkeys(query.texts))  # as catalog.search.texts_embed
     vectors = model.encode(unique, query=True)[[unique.index(text) for text in query.texts]]
     product, description = query.search_vectors(vectors)  # as catalog.search.bank_search

@@ -15,7 +15,7 @@ from rq.job import get_current_job
 from rq.results import Result
 
 from catalog.selectors import BankHit, bank_rank, bank_sample
-from mlcore.picture_query import PictureQuery, picture_query
+from mlcore.picture_query import PictureQuery, picture_query, typed_query
 
 
 class SearchUnavailable(RuntimeError):
@@ -95,7 +95,7 @@ def search_query_for(*, product=None, text: str = "", description: str = "") -> 
     else:
         query = picture_query(offer=text, slot_description=description)
     if not query.parts:
-        query = PictureQuery(parts=((text or description, 1.0),), description=description.strip(), subject="")
+        query = typed_query(text or description, description)
     return query
 
 
@@ -113,7 +113,7 @@ def bank_search(
     settings.BANK_MIN_SIMILARITY: a banner is better without it. Pictures in `exclude` (already on
     the banner) are not drawn again."""
     if query is None:
-        query = PictureQuery(parts=((product_text, 1.0),), description=description.strip(), subject="")
+        query = typed_query(product_text, description)
     product, description = query.search_vectors(texts_embed(query.texts))
     hits = bank_rank(
         product=product,

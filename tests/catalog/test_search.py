@@ -187,10 +187,10 @@ def test_designers_preview_searches_as_the_pipeline(db, demo_bank, settings, des
     assert "hot beverage" in page.content.decode()
 
 
-def test_the_hnsw_scan_is_twice_the_candidates_unless_the_operator_narrows_it(settings):
-    assert ef_search(150) == 300
-    settings.BANK_EF_SEARCH = 150
+def test_the_hnsw_scan_is_as_wide_as_the_candidates_unless_the_operator_widens_it(settings):
     assert ef_search(150) == 150
+    settings.BANK_EF_SEARCH = 300
+    assert ef_search(150) == 300
     settings.BANK_EF_SEARCH = 100  # never narrower than the candidates: HNSW returns at most ef_search rows
     assert ef_search(150) == 150
 

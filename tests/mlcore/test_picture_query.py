@@ -52,6 +52,8 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Book club: sign up for autumn", "book club, books autumn"),  # a book is still a book
         ("Mobile dog grooming: we come to you", "dog grooming"),  # "mobile" as in "comes to you"
         ("Mobile repairs while you wait", "mobile phone repair"),
+        ("Кэшбэк 5% на всё в кафе и ресторанах до конца декабря", "Кэшбэк кафе ресторанах"),  # a date is a time
+        ("Pick your own strawberries, open daily June to August", "Pick strawberries"),
     ],
 )
 def test_the_subject_is_what_is_sold_without_promo_words_figures_and_names(offer, subject):

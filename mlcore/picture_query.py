@@ -477,6 +477,12 @@ def product_gist(product: str, description: str = "", industry: str = "") -> str
     return ". ".join(t for t in (head, first) if t)
 
 
+def _words(text: str) -> set[str]:
+    """The text's words that are not function words, lowercased."""
+    lang = language(text)
+    return {word.lower() for word in re.findall(r"[\w'-]+", text) if not is_function_word(word, lang)}
+
+
 def typed_query(text: str, description: str = "") -> PictureQuery:
     """A text searched as it is, in stage 1 (and a written description in stage 2): for a product text,
     or for text with nothing to search for but figures or a code ("IR35")."""
@@ -502,12 +508,17 @@ def picture_query(
     product_text = without_facts(". ".join(t.strip() for t in (product, description) if t.strip()))
     offer_text = without_facts(offer)
     gist = product_gist(product, description, industry) if product.strip() else ""
+    offer_weight, subject_text = OFFER_WEIGHT, subject
+    if subject and offer_text and _words(offer_text) <= _words(subject):
+        # «товары для рыбалки» says no more than its subject «товары рыбалки»: one text, as typed (its
+        # little words say which word is the thing: «аптечка для авто» is not a car)
+        subject_text, offer_text, offer_weight = offer_text, "", 0.0
     weighted = [
-        (subject, SUBJECT_WEIGHT - (HEAD_WEIGHT if head else 0)),
+        (subject_text, SUBJECT_WEIGHT - (HEAD_WEIGHT if head else 0) + (OFFER_WEIGHT - offer_weight)),
         (head, HEAD_WEIGHT),
         (gist, GIST_WEIGHT),
         (product_text, PRODUCT_WEIGHT - (GIST_WEIGHT if gist else 0)),
-        (offer_text, OFFER_WEIGHT),
+        (offer_text, offer_weight),
     ]
     weighted = [(text, weight) for text, weight in weighted if text.strip()]
     if not weighted:

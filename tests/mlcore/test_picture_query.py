@@ -149,9 +149,13 @@ def test_a_compound_counts_as_one_subject_item():
 
 def test_the_head_of_the_subject_weighs_on_its_own():
     query = picture_query(product="Страховая", offer="Страхование квартиры от залива и пожара")
-    assert query.parts[0] == ("Страхование квартиры залива пожара", pytest.approx(0.3))
+    # an offer that says no more than its subject is searched once, as typed, with both their weights
+    assert query.parts[0] == ("Страхование квартиры от залива и пожара", pytest.approx(0.5))
     assert query.parts[1] == ("Страхование", pytest.approx(0.2))
     assert query.description == "Страхование квартиры залива пожара"
+    query = picture_query(product="Страховая", offer="Страхование квартиры от пожара: скидка 20% до пятницы")
+    assert [text for text, _ in query.parts[:2]] == ["Страхование квартиры пожара", "Страхование"]
+    assert query.parts[-1] == ("Страхование квартиры от пожара: скидка до пятницы", pytest.approx(0.2))
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,8 @@ PROMO_LEMMAS_RU = frozenset(
     """скидка акция подарок бесплатно бесплатный промокод код цена предложение распродажа выгода выгодный бонус
     день неделя месяц год клиент покупатель заказ первый второй третий новый каждый весь наш ваш лучший только
     сегодня сейчас рубль процент раз любой специальный время успеть купить заказать получить оформить
-    конец начало старт минута час сутки годовой ранний поздний человек новинка хит друг подруга ставка срок взнос
+    конец начало старт минута час сутки утро вечер годовой ранний поздний человек новинка хит друг подруга
+    ставка срок взнос
     платёж платеж переплата рассрочка полцена гарантия клик предоплата предзаказ наличие безнал
     балл примерка покупка лояльность количество выбор обращение юрлицо физлицо штука розница доступность
     шаговый удобный выходной сезон вопрос вкус выезд самовывоз
@@ -509,9 +510,10 @@ def picture_query(
     offer_text = without_facts(offer)
     gist = product_gist(product, description, industry) if product.strip() else ""
     offer_weight, subject_text = OFFER_WEIGHT, subject
-    if subject and offer_text and _words(offer_text) <= _words(subject):
-        # «товары для рыбалки» says no more than its subject «товары рыбалки»: one text, as typed (its
-        # little words say which word is the thing: «аптечка для авто» is not a car)
+    if subject and offer_text and _words(offer_text) == _words(subject):
+        # «товары для рыбалки» says what its subject «товары рыбалки» says: one text, as typed (its
+        # little words say which word is the thing: «аптечка для авто» is not a car). A glossed subject
+        # says more than the offer, and stays.
         subject_text, offer_text, offer_weight = offer_text, "", 0.0
     weighted = [
         (subject_text, SUBJECT_WEIGHT - (HEAD_WEIGHT if head else 0) + (OFFER_WEIGHT - offer_weight)),

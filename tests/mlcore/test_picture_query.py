@@ -156,6 +156,7 @@ def test_the_head_of_the_subject_weighs_on_its_own():
     query = picture_query(product="Страховая", offer="Страхование квартиры от пожара: скидка 20% до пятницы")
     assert [text for text, _ in query.parts[:2]] == ["Страхование квартиры пожара", "Страхование"]
     assert query.parts[-1] == ("Страхование квартиры от пожара: скидка до пятницы", pytest.approx(0.2))
+    assert picture_query(offer="Картридж").parts[0][0] == "картридж для принтера, принтер"  # a gloss says more
 
 
 @pytest.mark.parametrize(

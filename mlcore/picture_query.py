@@ -481,7 +481,7 @@ def product_gist(product: str, description: str = "", industry: str = "") -> str
 def _words(text: str) -> set[str]:
     """The text's words that are not function words, lowercased."""
     lang = language(text)
-    return {word.lower() for word in re.findall(r"[\w'-]+", text) if not is_function_word(word, lang)}
+    return {word.lower() for word in _TOKEN.findall(text) if word[0].isalnum() and not is_function_word(word, lang)}
 
 
 def typed_query(text: str, description: str = "") -> PictureQuery:

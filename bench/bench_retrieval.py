@@ -267,7 +267,7 @@ def main() -> None:
     # a scan twice as wide (ADGENESIS_BANK_EF_SEARCH=300)
     variants = [(c, ef_search(c)) for c in (900, 450, 300, 200, 150)] + [(150, 300)]
     app_ef = ef_search(settings.BANK_STAGE1_HYPOTHESES)
-    app_texts = [len(search_query_for(text=text).texts) for text in TEXTS]
+    app_texts = [len(set(search_query_for(text=text).texts)) for text in TEXTS]  # each text is embedded once
     paths = {  # (label, how a text is embedded, ef_search, a core busy, e5's threads adapt to the free cores)
         "end-to-end": (f"embedding + HNSW (the app, ef_search {app_ef})", embed_as_the_app, app_ef, False, True),
         "end-to-end-300": ("the same at ef_search 300", embed_as_the_app, 300, False, True),

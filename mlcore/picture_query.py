@@ -512,8 +512,8 @@ def picture_query(
     offer_weight, subject_text = OFFER_WEIGHT, subject
     if subject and offer_text and _words(offer_text) == _words(subject):
         # «товары для рыбалки» says what its subject «товары рыбалки» says: one text, as typed (its
-        # little words say which word is the thing: «аптечка для авто» is not a car). A glossed subject
-        # says more than the offer, and stays.
+        # little words say which word is the thing: «аптечка для авто» is not a car), in stage 2 too. A
+        # glossed subject says more than the offer, and stays.
         subject_text, offer_text, offer_weight = offer_text, "", 0.0
     weighted = [
         (subject_text, SUBJECT_WEIGHT - (HEAD_WEIGHT if head else 0) + (OFFER_WEIGHT - offer_weight)),
@@ -529,7 +529,7 @@ def picture_query(
     written = slot_description.strip() or llm_description.strip()
     return PictureQuery(
         parts=tuple((text, weight / total) for text, weight in weighted),
-        description=written or subject or offer_text or product_text,
+        description=written or subject_text or offer_text or product_text,
         subject=subject,
         description_weight=WRITTEN_DESCRIPTION_WEIGHT if written else SUBJECT_DESCRIPTION_WEIGHT,
         product_gist="" if written else gist,  # a written description says what to show; the subject guesses

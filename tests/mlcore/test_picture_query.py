@@ -152,7 +152,8 @@ def test_the_head_of_the_subject_weighs_on_its_own():
     # an offer that says no more than its subject is searched once, as typed, with both their weights
     assert query.parts[0] == ("Страхование квартиры от залива и пожара", pytest.approx(0.5))
     assert query.parts[1] == ("Страхование", pytest.approx(0.2))
-    assert query.description == "Страхование квартиры залива пожара"
+    assert query.description == "Страхование квартиры от залива и пожара"  # stage 2 too: one text to embed
+    assert len(set(query.texts)) == 3  # with the product's name
     query = picture_query(product="Страховая", offer="Страхование квартиры от пожара: скидка 20% до пятницы")
     assert [text for text, _ in query.parts[:2]] == ["Страхование квартиры пожара", "Страхование"]
     assert query.parts[-1] == ("Страхование квартиры от пожара: скидка до пятницы", pytest.approx(0.2))

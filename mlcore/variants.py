@@ -42,6 +42,9 @@ LABELS = {
     "badge": "badge with the main figure",
 }
 STORY_TOP, STORY_BOTTOM = 0.14, 0.20
+# A picture below the text gets at least this share of the height under the logo, else the button goes
+# beside it: at 300×250 the strip left between headline and button was 47 px high (a 35 px picture).
+MIN_PICTURE_SHARE = 0.3
 BADGE_CHARS = 8  # "−20%", "990 ₽", "2 for 1"
 
 
@@ -389,11 +392,20 @@ def _upright(layout: Layout, name: str, logo: bool) -> Layout:
     legal_h = round(legal.size * legal.line_height * 2.2) if legal else 0
     foot = cta_h + legal_h + m * (bool(cta) + bool(legal))  # call to action and legal line under it all
     boxes: dict[str, tuple[Box, str]] = {}
-    badge = None
+    badge = cta_beside = None
     if name in ("picture-below", "badge"):
         text_h = round((0.3 if is_story(W, H) else 0.36) * (bottom - y0))
         boxes.update(_column(flowing, None, None, (m, y0, inner, text_h), "center"))
-        picture = (m, y0 + text_h + m, inner, bottom - foot - (y0 + text_h + m) - m // 2)
+        picture_top = y0 + text_h + m
+        picture = (m, picture_top, inner, bottom - foot - picture_top - m // 2)
+        if cta and picture[3] < MIN_PICTURE_SHARE * (bottom - y0):
+            # A small canvas (300×250) has no height left for a strip of picture between the text and
+            # the button: the button goes beside the picture, which takes the whole height below the text.
+            legal_room = legal_h + m if legal else 0
+            picture_w = round(0.45 * (inner - m))
+            picture = (m, picture_top, picture_w, bottom - legal_room - picture_top)
+            cta_w = inner - picture_w - m
+            cta_beside = (m + picture_w + m, picture_top + (picture[3] - cta_h) // 2, cta_w, cta_h)
         if name == "badge":  # compose moves it onto the picture's top right corner
             side = max(56, round(0.36 * min(picture[2], picture[3])))
             badge = (picture[0] + picture[2] - side, picture[1], side, side)
@@ -413,7 +425,9 @@ def _upright(layout: Layout, name: str, logo: bool) -> Layout:
         text_h = round(0.42 * (bottom - y0))
         boxes.update(_column(flowing, None, None, (m, y0, inner, text_h), "left"))
     align = "left" if name in ("side-by-side", "full-bleed") else "center"
-    if cta:
+    if cta_beside:
+        boxes[cta.key] = (cta_beside, "center")
+    elif cta:
         width = min(inner, max(round(cta.size * 9), round(0.5 * inner)))
         left = m if align == "left" else m + (inner - width) // 2
         boxes[cta.key] = ((left, bottom - foot + m // 2, width, cta_h), align)

@@ -102,8 +102,12 @@ QUALITY_WORDS_EN = frozenset(
     famous classic modern custom personalised personalized bespoke eco eco-friendly small-batch quick fast
     easy expert certified trusted reliable friendly independent award-winning gourmet finest exclusive
     stylish beautiful perfect amazing great top huge big small hot cold warm cosy cozy comfy comfortable
-    same-day next-day express instant full complete private premium-quality high-quality genuine real""".split()
+    same-day next-day express instant full complete private premium-quality high-quality genuine real
+    winter summer spring autumn seasonal""".split()
 )
+# A season says when a thing is used, not what it is: "Winter tyres" and «зимние шины» drew snowmen
+# with the season as their head (a wheel is in the bank).
+SEASONS_RU = frozenset("зимний летний весенний осенний сезонный демисезонный всесезонный".split())
 _RU_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "PRTF"})
 # An English venue or place named after "at", "in", "on", "near", "from", "across" … in an offer written in
 # sentence case: "Sunday roast at The Crown" is not a crown, "Fresh oysters at The Pearl" not a pearl.
@@ -456,10 +460,11 @@ def _names_a_thing(item: str) -> bool:
 
 
 def _quality_ru(word: str) -> bool:
-    """«Свежая», «охлаждённая»: a qualitative adjective or a participle («Детский», «Садовые» name a
-    kind of thing and stay heads)."""
-    tag = ru_parse(word.lower()).tag
-    return tag.POS in ("PRTF", "ADJS") or (tag.POS == "ADJF" and "Qual" in tag)
+    """«Свежая», «охлаждённая», «зимние»: a qualitative adjective, a participle or a season («Детский»,
+    «Садовые» name a kind of thing and stay heads)."""
+    parse = ru_parse(word.lower())
+    tag = parse.tag
+    return tag.POS in ("PRTF", "ADJS") or (tag.POS == "ADJF" and ("Qual" in tag or parse.normal_form in SEASONS_RU))
 
 
 def _numeral(parse) -> bool:

@@ -43,7 +43,8 @@ from mlcore.picture_query import GLOSSARY, _glossed, offer_subject, picture_quer
         ("Каршеринг от 7,9 ₽/мин", "аренда автомобиля поминутно, машина"),  # a unit is not a thing
         ("Please design a banner for a law firm", "law firm"),  # what is asked for is not the ad's subject
         ("Сделай баннер для пиццерии", "пиццерии"),
-        ("Шиномонтаж на Садовой: сезонная замена шин", "Шиномонтаж сезонная замена шин"),  # a street, not a garden
+        # a street, not a garden
+        ("Шиномонтаж на Садовой: сезонная замена шин", "Шиномонтаж сезонная замена автомобильные шины, колёса"),
         ("Садовые качели", "Садовые качели"),  # a capital that starts the offer says nothing
         ("Same-day courier across Manchester", "Same-day parcel delivery, courier"),
         ("Call now for a free quote on roof repairs", "roof repairs"),  # a call to action is not a phone
@@ -177,6 +178,8 @@ def test_the_head_of_the_subject_weighs_on_its_own():
         ("Fresh trout from Scotland, delivered in 24 hours", "trout, fish"),  # how fresh is not what
         ("Охлаждённая форель из Мурманска", "рыба форель"),  # a participle
         ("Свежая клубника с грядки", "клубника"),  # a qualitative adjective
+        ("Зимние куртки для всей семьи", "куртки"),  # a season says when, not what: no snowman
+        ("Winter tyres fitted while you wait", "car tyres, wheel"),
         ("Детский сад у дома", "Детский"),  # a relational one names the kind of thing, and stays
     ],
 )

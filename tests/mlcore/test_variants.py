@@ -157,3 +157,13 @@ def test_a_format_holds_at_most_five_pictures():
     with pytest.raises(LayoutError) as error:
         parse_layout(data)
     assert error.value.path == "image_slots"
+
+
+def test_a_small_canvas_puts_the_button_beside_the_picture_below_the_text():
+    small = layout_variant(parse_layout(preset("display-300x250")), "picture-below", logo=True)
+    picture, cta = small.image_slots[0].box, next(s.box for s in small.text_slots if s.purpose == "cta")
+    assert picture[3] >= 0.4 * small.height  # was a 47-px strip over the button
+    assert cta[0] >= picture[0] + picture[2] and not boxes_overlap(picture, cta)
+    square = layout_variant(parse_layout(preset("square")), "picture-below", logo=True)
+    picture, cta = square.image_slots[0].box, next(s.box for s in square.text_slots if s.purpose == "cta")
+    assert cta[1] >= picture[1] + picture[3]  # room enough: the button stays under the picture

@@ -408,6 +408,13 @@ def _glossed(text: str, lang: str) -> tuple[list[tuple[int, str]], str]:
                 i += n
                 break
         else:
+            # a compound whose first part is a key: «Йога-студия» is a yoga studio, not a yo-yo
+            first = tokens[i].group().split("-")[0] if "-" in tokens[i].group() else ""
+            gloss = (exact.get((first,)) or _gloss_of((first,), lang, lemmas)) if first else None
+            if gloss:
+                if gloss not in (g for _, g in glosses):
+                    glosses.append((tokens[i].start(), gloss))
+                spans.append((tokens[i].start(), tokens[i].start() + len(first) + 1))
             i += 1
     for start, end in spans:
         text = text[:start] + " " * (end - start) + text[end:]

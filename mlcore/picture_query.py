@@ -387,6 +387,12 @@ def _gloss_of(words: tuple[str, ...], lang: str, lemmas: dict[tuple[str, ...], s
     return None
 
 
+def _gloss_for(words: tuple[str, ...], lang: str, exact: dict, lemmas: dict) -> str | None:
+    """The gloss of these typed words: an ALL-CAPS key as typed, else a key they are a form of."""
+    gloss = exact.get(words)
+    return gloss if gloss is not None else _gloss_of(words, lang, lemmas)
+
+
 def _glossed(text: str, lang: str) -> tuple[list[tuple[int, str]], str]:
     """The glossary's plain words for what the text names by an abbreviation or idiom, each with where
     its words began, and the text with those words blanked (the rest keeps its offsets)."""
@@ -398,9 +404,7 @@ def _glossed(text: str, lang: str) -> tuple[list[tuple[int, str]], str]:
         for n in range(min(longest, len(tokens) - i), 0, -1):
             window = tokens[i : i + n]
             typed = tuple(m.group() for m in window)
-            gloss = exact.get(typed)
-            if gloss is None:
-                gloss = _gloss_of(typed, lang, lemmas)
+            gloss = _gloss_for(typed, lang, exact, lemmas)
             if gloss is not None:
                 if gloss and gloss not in (g for _, g in glosses):
                     glosses.append((window[0].start(), gloss))
@@ -410,7 +414,7 @@ def _glossed(text: str, lang: str) -> tuple[list[tuple[int, str]], str]:
         else:
             # a compound whose first part is a key: «Йога-студия» is a yoga studio, not a yo-yo
             first = tokens[i].group().split("-")[0] if "-" in tokens[i].group() else ""
-            gloss = (exact.get((first,)) or _gloss_of((first,), lang, lemmas)) if first else None
+            gloss = _gloss_for((first,), lang, exact, lemmas) if first else None
             if gloss:
                 if gloss not in (g for _, g in glosses):
                     glosses.append((tokens[i].start(), gloss))

